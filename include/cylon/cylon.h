@@ -1,0 +1,12 @@
+/*
+ * cylon/cylon.h - everything public in cylon-c: include this one header.
+ */
+#ifndef CYLON_H
+#define CYLON_H
+
+#include "cylon/arrow_c.h"
+#include "cylon/compute.h"
+#include "cylon/core.h"
+#include "cylon/io.h"
+
+#endif

@@ -1,0 +1,2 @@
+#include "cylon/cylon.h"
+int main(void) { return 0; }
