@@ -433,6 +433,10 @@ void cy_set_num_threads(int n);
  *  failing status (by lowest i) with its error. */
 cy_status cy_parallel_for(int64_t n, cy_status (*fn)(void *ctx, int64_t i, cy_error *err),
                           void *ctx, cy_error *err);
+/** cy_parallel_for on at most `threads` threads (<= 0: cy_num_threads()). */
+cy_status cy_parallel_for_n(int64_t n, int threads,
+                            cy_status (*fn)(void *ctx, int64_t i, cy_error *err), void *ctx,
+                            cy_error *err);
 
 /** Seconds on a monotonic clock. */
 double cy_now(void);

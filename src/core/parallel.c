@@ -69,6 +69,12 @@ static void *worker(void *arg) {
 
 cy_status cy_parallel_for(int64_t n, cy_status (*fn)(void *ctx, int64_t i, cy_error *err),
                           void *ctx, cy_error *err) {
+  return cy_parallel_for_n(n, 0, fn, ctx, err);
+}
+
+cy_status cy_parallel_for_n(int64_t n, int threads,
+                            cy_status (*fn)(void *ctx, int64_t i, cy_error *err), void *ctx,
+                            cy_error *err) {
   if (n <= 0) return CY_OK;
   loop l;
   memset(&l, 0, sizeof(l));
@@ -77,7 +83,7 @@ cy_status cy_parallel_for(int64_t n, cy_status (*fn)(void *ctx, int64_t i, cy_er
   l.ctx = ctx;
   l.failed_at = n;
   pthread_mutex_init(&l.lock, NULL);
-  int threads = cy_num_threads();
+  if (threads <= 0) threads = cy_num_threads();
   if (threads > n) threads = (int)n;
   pthread_t *tids = calloc((size_t)threads, sizeof(pthread_t));
   int started = 0;
