@@ -19,12 +19,12 @@ static cy_status check_buffers(const cy_type *type, int64_t length, int64_t offs
                                const cy_buffer *validity, const cy_buffer *values,
                                const cy_buffer *data, cy_error *err) {
   char tn[96];
-  int64_t end = offset + length;
-  if (length < 0 || offset < 0) {
-    cy_error_set(err, "column length %lld and offset %lld must not be negative",
+  if (length < 0 || offset < 0 || length > INT64_MAX - offset - 1) {
+    cy_error_set(err, "column length %lld and offset %lld must be non-negative and not overflow",
                  (long long)length, (long long)offset);
     return CY_EINVAL;
   }
+  int64_t end = offset + length;
   if (validity && validity->size < cy_bitmap_bytes(end)) {
     cy_error_set(err, "validity bitmap of %lld bytes is too short for %lld rows",
                  (long long)validity->size, (long long)end);
@@ -68,7 +68,17 @@ static cy_status check_buffers(const cy_type *type, int64_t length, int64_t offs
 cy_status cy_column_make(cy_type type, int64_t length, int64_t offset, int64_t null_count,
                          cy_buffer *validity, cy_buffer *values, cy_buffer *data,
                          cy_column **out, cy_error *err) {
-  cy_status st = check_buffers(&type, length, offset, validity, values, data, err);
+  cy_status st = CY_OK;
+  if (null_count > length || (null_count > 0 && validity == NULL)) {
+    cy_error_set(err, "null count %lld does not fit a column of %lld rows%s",
+                 (long long)null_count, (long long)length,
+                 validity == NULL ? " without a validity bitmap" : "");
+    st = CY_EINVAL;
+  }
+  /* Var-width columns always have a data buffer, so readers never test for NULL. */
+  if (st == CY_OK && data == NULL && cy_type_is_var_width(type.id))
+    st = cy_buffer_alloc(0, &data, err);
+  if (st == CY_OK) st = check_buffers(&type, length, offset, validity, values, data, err);
   cy_column *c = NULL;
   if (st == CY_OK) {
     c = calloc(1, sizeof(*c));

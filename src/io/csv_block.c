@@ -132,8 +132,8 @@ static cy_status parse_task(void *ctx, int64_t k, cy_error *err) {
   return csv_parse_chunk(j->ps, &j->chunks[k], err);
 }
 
-static void free_chunks(csv_chunk *chunks, int32_t n, int32_t nc) {
-  for (int32_t k = 0; chunks && k < n; k++) csv_chunk_reset(&chunks[k], nc);
+static void free_chunks(csv_parser *ps, csv_chunk *chunks, int32_t n) {
+  for (int32_t k = 0; chunks && k < n; k++) csv_chunk_recycle(ps, &chunks[k]);
   free(chunks);
 }
 
@@ -207,7 +207,9 @@ static cy_status make_chunks(csv_parser *ps, const char *from, bool at_eof, bool
       st = CY_ENOMEM;
     }
   }
+  if (st == CY_OK && chunks) st = csv_spares_reserve(ps, pieces, err);
   for (int32_t k = 0; chunks && k < pieces; k++) {
+    chunks[k].index = k;
     chunks[k].start = bounds[k];
     chunks[k].stop = bounds[k + 1];
     chunks[k].capacity = lines[k] + 1; /* every record but the last ends with a newline */
@@ -227,7 +229,6 @@ cy_status csv_parse_block(csv_parser *ps, csv_source *src, const char *from, int
   ps->text.data = src->buf;
   ps->text.end = src->buf + src->len;
   ps->text.name = src->name;
-  int32_t nc = ps->num_columns;
   csv_chunk *chunks = NULL;
   int32_t n = 0;
   const char *end = from;
@@ -242,7 +243,7 @@ cy_status csv_parse_block(csv_parser *ps, csv_source *src, const char *from, int
     if (st != CY_OK && !src->eof && attempt == 0) aligned = false;
     if (aligned) break;
     /* A stray quote misled the split: parse again in one exact piece. */
-    free_chunks(chunks, n, nc);
+    free_chunks(ps, chunks, n);
     chunks = NULL;
     n = 0;
     st = CY_OK;
@@ -259,6 +260,6 @@ cy_status csv_parse_block(csv_parser *ps, csv_source *src, const char *from, int
     }
   }
   *widen = changed;
-  free_chunks(chunks, n, nc);
+  free_chunks(ps, chunks, n);
   return st;
 }

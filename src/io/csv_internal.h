@@ -116,6 +116,7 @@ typedef struct csv_chunk {
   csv_part *parts;     /* one per column */
   cy_text_kind *widen; /* per column: a wider kind that a value needed, or 0 */
   bool needs_widen;
+  int32_t index;       /* position in the block: which spare buffers it reuses */
 } csv_chunk;
 
 /* A parse in progress: the text, dialect, columns and their outputs. */
@@ -125,6 +126,8 @@ typedef struct csv_parser {
   int32_t num_columns;
   csv_column *columns;
   csv_output *outputs;
+  csv_part *spares;         /* per chunk slot and column: buffers kept for the next block */
+  int32_t spare_slots;      /* chunk slots in spares */
   int64_t rows;             /* rows in the outputs */
   int64_t avg_record_bytes; /* from the sample */
   int threads;
@@ -186,7 +189,11 @@ void csv_error_at(const csv_text *t, const char *pos, const csv_parser *ps, int3
 cy_status csv_column_set_type(csv_column *col, cy_type type, const csv_dialect *d,
                               cy_error *err);
 cy_status csv_parse_chunk(const csv_parser *ps, csv_chunk *ck, cy_error *err);
-void csv_chunk_reset(csv_chunk *ck, int32_t num_columns);
+/* Make room for n chunk slots of spare buffers. */
+cy_status csv_spares_reserve(csv_parser *ps, int32_t n, cy_error *err);
+/* Give a chunk's buffers back to its spare slot (or free them) and clear it. */
+void csv_chunk_recycle(csv_parser *ps, csv_chunk *ck);
+void csv_spares_reset(csv_parser *ps);
 /* Make room in the outputs for n chunks after ps->rows, setting their row_base. */
 cy_status csv_outputs_reserve(csv_parser *ps, csv_chunk *chunks, int32_t n, cy_error *err);
 /* Append the parsed rows of n chunks (in order) to the outputs; advances ps->rows. */

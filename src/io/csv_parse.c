@@ -59,8 +59,10 @@ cy_status csv_column_set_type(csv_column *col, cy_type type, const csv_dialect *
     size_t n = strlen(m);
     int64_t iv;
     double dv;
+    int32_t day;
     if ((col->kind == K_INT64 && cy_parse_int64(m, n, &iv)) ||
-        (col->kind == K_FLOAT64 && cy_parse_double(m, n, &dv)))
+        (col->kind == K_FLOAT64 && cy_parse_double(m, n, &dv)) ||
+        (col->kind == K_DATE32 && cy_parse_date32(m, n, &day)))
       col->fast = false;
   }
   return CY_OK;
@@ -173,12 +175,54 @@ cy_status csv_outputs_reserve(csv_parser *ps, csv_chunk *chunks, int32_t n, cy_e
   return CY_OK;
 }
 
-void csv_chunk_reset(csv_chunk *ck, int32_t num_columns) {
-  if (ck->parts) {
-    for (int32_t c = 0; c < num_columns; c++) {
-      cy_buffer_release(ck->parts[c].valid);
-      cy_buffer_release(ck->parts[c].bools);
-      cy_buffer_release(ck->parts[c].data);
+cy_status csv_spares_reserve(csv_parser *ps, int32_t n, cy_error *err) {
+  if (n <= ps->spare_slots) return CY_OK;
+  size_t nc = ps->num_columns > 0 ? (size_t)ps->num_columns : 1;
+  csv_part *grown = realloc(ps->spares, (size_t)n * nc * sizeof(csv_part));
+  if (grown == NULL) {
+    cy_error_set(err, "out of memory parsing CSV");
+    return CY_ENOMEM;
+  }
+  memset(grown + (size_t)ps->spare_slots * nc, 0,
+         (size_t)(n - ps->spare_slots) * nc * sizeof(csv_part));
+  ps->spares = grown;
+  ps->spare_slots = n;
+  return CY_OK;
+}
+
+void csv_spares_reset(csv_parser *ps) {
+  size_t nc = ps->num_columns > 0 ? (size_t)ps->num_columns : 1;
+  for (size_t i = 0; ps->spares && i < (size_t)ps->spare_slots * nc; i++) {
+    cy_buffer_release(ps->spares[i].valid);
+    cy_buffer_release(ps->spares[i].bools);
+    cy_buffer_release(ps->spares[i].data);
+  }
+  free(ps->spares);
+  ps->spares = NULL;
+  ps->spare_slots = 0;
+}
+
+/* Keep b for reuse in *slot, or free it when the slot is taken. */
+static void keep(cy_buffer **slot, cy_buffer *b) {
+  if (*slot == NULL)
+    *slot = b;
+  else
+    cy_buffer_release(b);
+}
+
+void csv_chunk_recycle(csv_parser *ps, csv_chunk *ck) {
+  for (int32_t c = 0; ck->parts && c < ps->num_columns; c++) {
+    csv_part *part = &ck->parts[c];
+    if (ps->spares && ck->index < ps->spare_slots) {
+      /* Fresh pages cost a fault each; reusing last block's buffers avoids that. */
+      csv_part *spare = &ps->spares[(size_t)ck->index * (size_t)ps->num_columns + (size_t)c];
+      keep(&spare->valid, part->valid);
+      keep(&spare->bools, part->bools);
+      keep(&spare->data, part->data);
+    } else {
+      cy_buffer_release(part->valid);
+      cy_buffer_release(part->bools);
+      cy_buffer_release(part->data);
     }
   }
   free(ck->parts);
@@ -189,6 +233,19 @@ void csv_chunk_reset(csv_chunk *ck, int32_t num_columns) {
   ck->needs_widen = false;
   ck->done = false;
   ck->ended = NULL;
+}
+
+/* A buffer of at least `bytes` for slot field `from`: the spare one if any, else new. */
+static cy_status take(cy_buffer **from, int64_t bytes, cy_buffer **out, cy_error *err) {
+  if (*from == NULL) return cy_buffer_alloc(bytes, out, err);
+  *out = *from;
+  *from = NULL;
+  return cy_buffer_reserve(*out, bytes, err);
+}
+
+static csv_part *spare_of(const csv_parser *ps, const csv_chunk *ck, int32_t c) {
+  if (ps->spares == NULL || ck->index >= ps->spare_slots) return NULL;
+  return &ps->spares[(size_t)ck->index * (size_t)ps->num_columns + (size_t)c];
 }
 
 static cy_status chunk_init(const csv_parser *ps, csv_chunk *ck, cy_error *err) {
@@ -202,10 +259,12 @@ static cy_status chunk_init(const csv_parser *ps, csv_chunk *ck, cy_error *err) 
   int64_t bytes = ck->stop - ck->start;
   for (int32_t c = 0; c < nc; c++) {
     const csv_column *col = &ps->columns[c];
+    csv_part none = {0}, *spare = spare_of(ps, ck, c);
+    if (spare == NULL) spare = &none;
     if (col->kind == K_BOOL)
-      CY_RETURN_NOT_OK(cy_buffer_alloc(ck->capacity, &ck->parts[c].bools, err));
+      CY_RETURN_NOT_OK(take(&spare->bools, ck->capacity, &ck->parts[c].bools, err));
     if (is_var(col->kind))
-      CY_RETURN_NOT_OK(cy_buffer_alloc(bytes / (nc > 0 ? nc : 1) + 64, &ck->parts[c].data, err));
+      CY_RETURN_NOT_OK(take(&spare->data, bytes / (nc > 0 ? nc : 1) + 64, &ck->parts[c].data, err));
   }
   return CY_OK;
 }
@@ -234,7 +293,8 @@ static cy_status set_null(const csv_parser *ps, csv_chunk *ck, int32_t c, int64_
   csv_part *part = &ck->parts[c];
   const csv_column *col = &ps->columns[c];
   if (part->valid == NULL) {
-    CY_RETURN_NOT_OK(cy_buffer_alloc(ck->capacity, &part->valid, err));
+    csv_part none = {0}, *spare = spare_of(ps, ck, c);
+    CY_RETURN_NOT_OK(take(spare ? &spare->valid : &none.valid, ck->capacity, &part->valid, err));
     memset(part->valid->data, 1, (size_t)ck->capacity);
   }
   part->valid->data[row] = 0;
@@ -406,8 +466,49 @@ static inline uint64_t digits_value(uint64_t w, int n) {
   return (w * 10000 + (w >> 32)) & 0xFFFFFFFFull;
 }
 
-static const uint64_t pow10_u64[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-                                      100000000};
+static const uint64_t pow10_u64[20] = {1ull,
+                                       10ull,
+                                       100ull,
+                                       1000ull,
+                                       10000ull,
+                                       100000ull,
+                                       1000000ull,
+                                       10000000ull,
+                                       100000000ull,
+                                       1000000000ull,
+                                       10000000000ull,
+                                       100000000000ull,
+                                       1000000000000ull,
+                                       10000000000000ull,
+                                       100000000000000ull,
+                                       1000000000000000ull,
+                                       10000000000000000ull,
+                                       100000000000000000ull,
+                                       1000000000000000000ull,
+                                       10000000000000000000ull};
+
+static const double pow10_f64[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Two ASCII digits at p, or -1. */
+static inline int two_digits(const char *p) {
+  unsigned a = (unsigned)(p[0] - '0'), b = (unsigned)(p[1] - '0');
+  return a < 10 && b < 10 ? (int)(a * 10 + b) : -1;
+}
+
+/* YYYY-MM-DD exactly, as days since the epoch; false for anything else. */
+static inline bool fast_date(const char *p, int32_t *out) {
+  static const int8_t dim[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (p[4] != '-' || p[7] != '-') return false;
+  int hi = two_digits(p), lo = two_digits(p + 2), m = two_digits(p + 5),
+      d = two_digits(p + 8);
+  if ((hi | lo | m | d) < 0 || m < 1 || m > 12 || d < 1 || d > dim[m]) return false;
+  int64_t y = hi * 100 + lo;
+  if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return false;
+  *out = (int32_t)cy_date_from_ymd(y, m, d);
+  return true;
+}
 
 /* Parse the digits at p eight at a time (the text is padded, so reading past the end is
  * safe); returns how many there were, at most 24. */
@@ -452,13 +553,35 @@ static inline const char *parse_value(const csv_parser *ps, csv_chunk *ck, int32
         break;
       }
       case K_FLOAT64: {
-        if (*p == d->quote) break;
+        /* Decimal notation with at most 19 digits in all: one exact divide (the significand
+         * and the power of ten are both exact doubles). Exponents and the rest go slow. */
         const char *q = p;
-        while (!d->stop[(uint8_t)*q]) q++;
-        double v;
-        if ((*q != '\0' || q >= ps->text.end) && cy_parse_double(p, (size_t)(q - p), &v)) {
-          *(double *)value_slot(ps, ck, c, row) = v;
-          return q;
+        bool neg = *q == '-';
+        q += neg;
+        uint64_t ip, fp = 0;
+        int ni = parse_digits(q, &ip), nf = 0;
+        q += ni;
+        if (*q == '.') {
+          nf = parse_digits(q + 1, &fp);
+          q += 1 + nf;
+        }
+        if (ni + nf >= 1 && ni + nf <= 19 && d->stop[(uint8_t)*q] &&
+            (*q != '\0' || q >= ps->text.end)) {
+          uint64_t m = ip * pow10_u64[nf] + fp;
+          if (m <= (1ull << 53)) {
+            double v = (double)m / pow10_f64[nf];
+            *(double *)value_slot(ps, ck, c, row) = neg ? -v : v;
+            return q;
+          }
+        }
+        break;
+      }
+      case K_DATE32: {
+        int32_t v;
+        if (d->stop[(uint8_t)p[10]] && (p[10] != '\0' || p + 10 >= ps->text.end) &&
+            fast_date(p, &v)) {
+          *(int32_t *)value_slot(ps, ck, c, row) = v;
+          return p + 10;
         }
         break;
       }

@@ -28,6 +28,7 @@ void cy_csv_read_options_init(cy_csv_read_options *opts) {
 
 void csv_parser_reset(csv_parser *ps) {
   csv_outputs_reset(ps);
+  csv_spares_reset(ps);
   for (int32_t c = 0; ps->columns && c < ps->num_columns; c++) free(ps->columns[c].name);
   free(ps->columns);
   ps->columns = NULL;

@@ -1,0 +1,66 @@
+/*
+ * cmd_convert.c - `cylon convert IN OUT`: read a table and write it in the format of the
+ * output's extension. The output appears only when complete.
+ */
+#include <string.h>
+
+#include "cli/cli.h"
+
+void help_convert(FILE *out) {
+  fprintf(out,
+          "usage: cylon convert IN OUT [options]\n\n"
+          "Read IN and write it as OUT; formats come from the extensions (.csv for now).\n"
+          "OUT is written whole or not at all.\n\n"
+          "  --out-delimiter C   field separator of a CSV output (default ',')\n");
+  cli_read_options_help(out);
+}
+
+int cmd_convert(int argc, char **argv) {
+  cli_read_options ro;
+  cli_read_options_init(&ro);
+  const char *in = NULL, *out = NULL;
+  char out_delim = 0;
+  for (int i = 1; i < argc; i++) {
+    int taken = cli_read_option(&ro, argc, argv, &i);
+    if (taken < 0) goto usage;
+    if (taken) continue;
+    if (strcmp(argv[i], "--out-delimiter") == 0 && i + 1 < argc) {
+      const char *d = argv[++i];
+      if (strcmp(d, "tab") == 0 || strcmp(d, "\\t") == 0) d = "\t";
+      if (strlen(d) != 1) {
+        fprintf(stderr, "cylon convert: --out-delimiter wants one character\n");
+        goto usage;
+      }
+      out_delim = d[0];
+    } else if (argv[i][0] == '-' && argv[i][1] != 0) {
+      fprintf(stderr, "cylon convert: unknown option '%s'\n", argv[i]);
+      goto usage;
+    } else if (!in) {
+      in = argv[i];
+    } else if (!out) {
+      out = argv[i];
+    } else {
+      goto usage;
+    }
+  }
+  if (!in || !out) goto usage;
+  cy_error err;
+  cy_table *t = NULL;
+  double t0 = cy_now();
+  cy_status st = cli_read_table(in, &ro, &t, &err);
+  cli_read_options_reset(&ro);
+  if (st != CY_OK) return cli_fail("convert", "%s", err.message);
+  double t1 = cy_now();
+  st = cli_write_table(t, out, out_delim, &err);
+  double t2 = cy_now();
+  char a[32];
+  if (st == CY_OK && strcmp(out, "-") != 0)
+    fprintf(stderr, "converted %s rows: read %s in %.2f s, wrote %s in %.2f s\n",
+            cli_count(t->num_rows, a, sizeof a), in, t1 - t0, out, t2 - t1);
+  cy_table_release(t);
+  return st == CY_OK ? 0 : cli_fail("convert", "%s", err.message);
+usage:
+  cli_read_options_reset(&ro);
+  help_convert(stderr);
+  return 2;
+}

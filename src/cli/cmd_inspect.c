@@ -1,0 +1,127 @@
+/*
+ * cmd_inspect.c - `cylon head` and `cylon schema`: look at a table.
+ *
+ * head reads the whole table (timed, so it doubles as a read benchmark) and prints its
+ * first and last rows in a box with names, types and the row count. schema reads only
+ * what it needs to know the columns: for CSV, the header and the inference sample.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+void help_head(FILE *out) {
+  fprintf(out,
+          "usage: cylon head FILE [options]\n\n"
+          "Read a table and show its first and last rows, column types and row count.\n"
+          "The read time goes to standard error.\n\n"
+          "  -n, --rows N        rows to show (default 10: the first 5 and the last 5)\n"
+          "  -w, --width W       widest the box may be (default 120)\n");
+  cli_read_options_help(out);
+}
+
+void help_schema(FILE *out) {
+  fprintf(out,
+          "usage: cylon schema FILE [options]\n\n"
+          "Show a table's column names and types. For CSV, types are inferred from a sample\n"
+          "of rows (see --sample) unless given with --types.\n\n");
+  cli_read_options_help(out);
+}
+
+/* Parse the arguments common to head and schema: FILE, read options, and (for head) the
+ * display options. Returns 0, or an exit status. */
+static int parse_args(const char *cmd, int argc, char **argv, cli_read_options *ro,
+                      const char **path, int64_t *rows, int *width) {
+  *path = NULL;
+  for (int i = 1; i < argc; i++) {
+    int taken = cli_read_option(ro, argc, argv, &i);
+    if (taken < 0) return 2;
+    if (taken) continue;
+    const char *a = argv[i];
+    if (rows && (strcmp(a, "-n") == 0 || strcmp(a, "--rows") == 0) && i + 1 < argc) {
+      *rows = strtoll(argv[++i], NULL, 10);
+    } else if (width && (strcmp(a, "-w") == 0 || strcmp(a, "--width") == 0) && i + 1 < argc) {
+      *width = atoi(argv[++i]);
+    } else if (a[0] == '-' && a[1] != 0) {
+      fprintf(stderr, "cylon %s: unknown option '%s' (see cylon %s --help)\n", cmd, a, cmd);
+      return 2;
+    } else if (*path == NULL) {
+      *path = a;
+    } else {
+      fprintf(stderr, "cylon %s: one file at a time\n", cmd);
+      return 2;
+    }
+  }
+  if (*path == NULL) {
+    fprintf(stderr, "cylon %s: which file? (see cylon %s --help)\n", cmd, cmd);
+    return 2;
+  }
+  return 0;
+}
+
+int cmd_head(int argc, char **argv) {
+  cli_read_options ro;
+  cli_read_options_init(&ro);
+  const char *path;
+  int64_t rows = 10;
+  int width = 0;
+  int rc = parse_args("head", argc, argv, &ro, &path, &rows, &width);
+  if (rc != 0) {
+    cli_read_options_reset(&ro);
+    return rc;
+  }
+  cy_error err;
+  cy_table *t = NULL;
+  cy_memory_reset_peak();
+  double t0 = cy_now();
+  cy_status st = cli_read_table(path, &ro, &t, &err);
+  double t1 = cy_now();
+  cli_read_options_reset(&ro);
+  if (st != CY_OK) return cli_fail("head", "%s", err.message);
+  cy_print_options po;
+  cy_print_options_init(&po);
+  po.max_rows = rows;
+  if (width > 0) po.max_width = width;
+  st = cy_table_print(t, &po, stdout, &err);
+  char a[32], b[32], c[32];
+  int64_t size = cli_file_size(path);
+  fprintf(stderr, "read %s: %s rows x %d columns, %s in %.3f s (%.0f MB/s), peak memory %s\n",
+          path, cli_count(t->num_rows, a, sizeof a), t->schema.num_fields,
+          cli_bytes(size, b, sizeof b), t1 - t0,
+          size > 0 && t1 > t0 ? (double)size / 1e6 / (t1 - t0) : 0.0,
+          cli_bytes(cy_memory_peak(), c, sizeof c));
+  cy_table_release(t);
+  return st == CY_OK ? 0 : cli_fail("head", "%s", err.message);
+}
+
+int cmd_schema(int argc, char **argv) {
+  cli_read_options ro;
+  cli_read_options_init(&ro);
+  const char *path;
+  int rc = parse_args("schema", argc, argv, &ro, &path, NULL, NULL);
+  if (rc != 0) {
+    cli_read_options_reset(&ro);
+    return rc;
+  }
+  cy_error err;
+  cy_batch_reader reader = {0};
+  cy_schema schema = {0, NULL};
+  cy_status st = cy_csv_open(path, &ro.csv, &reader, &err);
+  if (st == CY_OK) st = reader.get_schema(&reader, &schema, &err);
+  if (reader.release) reader.release(&reader);
+  cli_read_options_reset(&ro);
+  if (st != CY_OK) return cli_fail("schema", "%s", err.message);
+  int w = 6; /* "column" */
+  for (int32_t i = 0; i < schema.num_fields; i++) {
+    int n = (int)strlen(schema.fields[i].name);
+    if (n > w) w = n;
+  }
+  printf("%-*s  type\n", w, "column");
+  for (int32_t i = 0; i < schema.num_fields; i++) {
+    char tn[96];
+    printf("%-*s  %s\n", w, schema.fields[i].name,
+           cy_type_name(&schema.fields[i].type, tn, sizeof tn));
+  }
+  cy_schema_reset(&schema);
+  return 0;
+}

@@ -1,0 +1,172 @@
+/*
+ * table_files.c - reading and writing tables by file extension for the commands, the read
+ * options they share, and number formatting for people.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+
+static const char *extension(const char *path) {
+  const char *slash = strrchr(path, '/');
+  const char *dot = strrchr(path, '.');
+  return dot && (!slash || dot > slash) ? dot + 1 : "";
+}
+
+static bool is_csv(const char *path) {
+  const char *ext = extension(path);
+  return strcasecmp(ext, "csv") == 0 || strcasecmp(ext, "tsv") == 0 ||
+         strcasecmp(ext, "txt") == 0 || strcmp(path, "-") == 0;
+}
+
+void cli_read_options_init(cli_read_options *o) {
+  memset(o, 0, sizeof(*o));
+  cy_csv_read_options_init(&o->csv);
+}
+
+void cli_read_options_reset(cli_read_options *o) {
+  for (int i = 0; i < o->csv.num_column_types; i++) free(o->type_names[i]);
+  memset(o, 0, sizeof(*o));
+}
+
+/* "a:int64,b:date" into the override arrays. */
+static int parse_types(cli_read_options *o, const char *spec) {
+  char *copy = strdup(spec);
+  int n = o->csv.num_column_types;
+  for (char *save = NULL, *item = strtok_r(copy, ",", &save); item;
+       item = strtok_r(NULL, ",", &save)) {
+    char *colon = strrchr(item, ':');
+    cy_error err;
+    if (colon == NULL || n >= 256) {
+      fprintf(stderr, "cylon: --types wants name:type[,name:type...], got '%s'\n", item);
+      free(copy);
+      return -1;
+    }
+    *colon = 0;
+    if (cy_type_parse(colon + 1, &o->types[n], &err) != CY_OK) {
+      fprintf(stderr, "cylon: --types: column '%s': %s\n", item, err.message);
+      free(copy);
+      return -1;
+    }
+    o->type_names[n++] = strdup(item);
+  }
+  free(copy);
+  o->csv.num_column_types = n;
+  o->csv.column_names = (const char *const *)o->type_names;
+  o->csv.column_types = o->types;
+  return 0;
+}
+
+static int parse_delimiter(const char *s, char *out) {
+  if (strcmp(s, "\\t") == 0 || strcmp(s, "tab") == 0) s = "\t";
+  if (strlen(s) != 1) {
+    fprintf(stderr, "cylon: the delimiter must be one character, got '%s'\n", s);
+    return -1;
+  }
+  *out = s[0];
+  return 0;
+}
+
+int cli_read_option(cli_read_options *o, int argc, char **argv, int *i) {
+  const char *a = argv[*i];
+  bool takes_value = strcmp(a, "--delimiter") == 0 || strcmp(a, "-d") == 0 ||
+                     strcmp(a, "--null") == 0 || strcmp(a, "--types") == 0 ||
+                     strcmp(a, "--sample") == 0;
+  if (strcmp(a, "--no-header") == 0) {
+    o->csv.header = false;
+    return 1;
+  }
+  if (!takes_value) return 0;
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "cylon: %s needs a value\n", a);
+    return -1;
+  }
+  const char *v = argv[++*i];
+  if (strcmp(a, "--delimiter") == 0 || strcmp(a, "-d") == 0)
+    return parse_delimiter(v, &o->csv.delimiter) == 0 ? 1 : -1;
+  if (strcmp(a, "--types") == 0) return parse_types(o, v) == 0 ? 1 : -1;
+  if (strcmp(a, "--sample") == 0) {
+    o->csv.sample_rows = strtoll(v, NULL, 10);
+    return 1;
+  }
+  if (o->csv.num_null_values >= 16) {
+    fprintf(stderr, "cylon: at most 16 --null markers\n");
+    return -1;
+  }
+  o->nulls[o->csv.num_null_values++] = v;
+  o->csv.null_values = o->nulls;
+  return 1;
+}
+
+void cli_read_options_help(FILE *out) {
+  fprintf(out,
+          "reading CSV:\n"
+          "  -d, --delimiter C   field separator (default ','; 'tab' or '\\t' for tabs)\n"
+          "  --no-header         the first line is data; columns are column0, column1, ...\n"
+          "  --null TEXT         text that means null (repeatable; default: empty field)\n"
+          "  --types SPEC        column types, e.g. k:int64,d:date (others are inferred)\n"
+          "  --sample N          rows sampled to infer types (default 20480; -1 = all)\n");
+}
+
+cy_status cli_read_table(const char *path, const cli_read_options *o, cy_table **out,
+                         cy_error *err) {
+  if (is_csv(path)) return cy_csv_read(strcmp(path, "-") == 0 ? "/dev/stdin" : path, &o->csv,
+                                       out, err);
+  cy_error_set(err, "%s: unknown file format '.%s' (cylon reads .csv)", path, extension(path));
+  return CY_ENOTSUP;
+}
+
+cy_status cli_write_table(const cy_table *t, const char *path, char delimiter, cy_error *err) {
+  if (is_csv(path)) {
+    cy_csv_write_options w;
+    cy_csv_write_options_init(&w);
+    if (delimiter) w.delimiter = delimiter;
+    if (strcmp(path, "-") == 0) return cy_csv_write_stream(t, stdout, &w, err);
+    return cy_csv_write(t, path, &w, err);
+  }
+  cy_error_set(err, "%s: unknown file format '.%s' (cylon writes .csv)", path, extension(path));
+  return CY_ENOTSUP;
+}
+
+const char *cli_count(int64_t n, char *buf, size_t size) {
+  char digits[32];
+  int len = snprintf(digits, sizeof digits, "%lld", (long long)(n < 0 ? -n : n));
+  size_t k = 0;
+  if (n < 0 && k + 1 < size) buf[k++] = '-';
+  for (int i = 0; i < len && k + 1 < size; i++) {
+    if (i > 0 && (len - i) % 3 == 0 && k + 1 < size) buf[k++] = ',';
+    if (k + 1 < size) buf[k++] = digits[i];
+  }
+  buf[k] = 0;
+  return buf;
+}
+
+const char *cli_bytes(int64_t n, char *buf, size_t size) {
+  const char *units[] = {"B", "KB", "MB", "GB", "TB"};
+  double v = (double)n;
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    u++;
+  }
+  snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+int64_t cli_file_size(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0 ? (int64_t)sb.st_size : -1;
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...) {
+  fprintf(stderr, "cylon %s: ", cmd);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return 1;
+}
