@@ -45,6 +45,8 @@ typedef struct cy_csv_read_options {
   int64_t skip_rows;     /**< records to skip before the header; default 0 */
   int num_threads;       /**< 0 = cy_num_threads() */
   int64_t batch_rows;    /**< rows per batch in streaming mode; default 65536 */
+  int64_t block_bytes;   /**< bytes read and parsed at a time by a whole-file read;
+                              0 = 4 MiB per thread */
 } cy_csv_read_options;
 
 /** Fill opts with the defaults listed above. */

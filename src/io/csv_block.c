@@ -141,11 +141,12 @@ static void free_chunks(csv_parser *ps, csv_chunk *chunks, int32_t n) {
  * block) ends; a failure is only trusted when every chunk before it was aligned. */
 static cy_status parse_chunks(csv_parser *ps, csv_chunk *chunks, int32_t n, const char *end,
                               bool *aligned, cy_error *err) {
+  *aligned = true;
   CY_RETURN_NOT_OK(csv_outputs_reserve(ps, chunks, n, err));
   parse_job job = {ps, chunks};
   cy_status st = cy_parallel_for_n(n, ps->threads, parse_task, &job, err);
-  *aligned = true;
   for (int32_t k = 0; k < n; k++) {
+    if (chunks[k].overflow) *aligned = false;
     if (!chunks[k].done) break; /* failed, or skipped after an earlier failure */
     if (chunks[k].ended != (k + 1 < n ? chunks[k + 1].start : end)) {
       *aligned = false;
@@ -212,7 +213,9 @@ static cy_status make_chunks(csv_parser *ps, const char *from, bool at_eof, bool
     chunks[k].index = k;
     chunks[k].start = bounds[k];
     chunks[k].stop = bounds[k + 1];
-    chunks[k].capacity = lines[k] + 1; /* every record but the last ends with a newline */
+    chunks[k].newlines = lines[k];
+    /* Every record but the last ends with a newline; the exact piece also counts CRs. */
+    chunks[k].capacity = exact ? csv_max_records(bounds[k], bounds[k + 1]) : lines[k] + 1;
   }
   *end = chunks ? bounds[pieces] : from;
   free(bounds);
@@ -234,13 +237,18 @@ cy_status csv_parse_block(csv_parser *ps, csv_source *src, const char *from, int
   const char *end = from;
   cy_status st = CY_OK;
   for (int attempt = 0; attempt < 2 && st == CY_OK; attempt++) {
-    bool aligned;
+    bool aligned = true;
     st = make_chunks(ps, from, src->eof, attempt > 0, &chunks, &n, &end, err);
     if (st != CY_OK || n == 0) break;
     st = parse_chunks(ps, chunks, n, end, &aligned, err);
     /* Parity can misplace the block's end when a stray quote is about; then an error near
      * the end of an unfinished input may be an artefact of the cut. */
     if (st != CY_OK && !src->eof && attempt == 0) aligned = false;
+    if (!aligned && attempt > 0) { /* cannot happen: the exact piece is self-consistent */
+      cy_error_set(err, "%s: internal error: the CSV parser and tokenizer disagree", src->name);
+      st = CY_EINVAL;
+      break;
+    }
     if (aligned) break;
     /* A stray quote misled the split: parse again in one exact piece. */
     free_chunks(ps, chunks, n);
@@ -249,15 +257,29 @@ cy_status csv_parse_block(csv_parser *ps, csv_source *src, const char *from, int
     st = CY_OK;
   }
   bool changed = false;
-  if (st == CY_OK && n > 0) st = apply_widening(ps, chunks, n, &changed, err);
+  /* Widening comes before errors: a value that needs a wider type may come before an
+   * error, and with the wider type the first error in the file may be another one. The
+   * parse after widening finds whichever error is really first. */
+  if (n > 0 && (st == CY_OK || st == CY_EINVAL)) {
+    cy_error own;
+    bool failed = st != CY_OK; /* keep the parse error's message unless widening fails */
+    cy_status ws = apply_widening(ps, chunks, n, &changed, failed ? &own : err);
+    if (ws != CY_OK) {
+      st = ws;
+      if (failed && err) *err = own;
+    } else if (changed) {
+      st = CY_OK;
+    }
+  }
   if (st == CY_OK && n > 0 && !changed) {
     st = csv_outputs_append(ps, chunks, n, err);
-    if (st == CY_OK) {
-      int64_t lines = csv_count_newlines(src->buf, from);
-      for (int32_t k = 0; k < n; k++) lines += chunks[k].capacity - 1;
-      ps->text.line_base += lines;
-      *used = end - src->buf;
-    }
+    if (st == CY_OK) *used = end - src->buf;
+  }
+  if (st == CY_OK && !changed) {
+    /* The caller drops the used bytes: count their lines first, for later errors. */
+    int64_t lines = csv_count_newlines(src->buf, from);
+    for (int32_t k = 0; k < n; k++) lines += chunks[k].newlines;
+    ps->text.line_base += lines;
   }
   *widen = changed;
   free_chunks(ps, chunks, n);

@@ -82,7 +82,8 @@ typedef struct csv_field {
   const char *ptr;
   int64_t len;
   bool quoted;
-  bool escaped; /* contains doubled quotes: ptr/len still include them */
+  bool escaped;      /* contains doubled quotes: ptr/len still include them */
+  bool unterminated; /* (on error) a quoted field ran to the end of the text */
 } csv_field;
 
 /* The growing output of one column. Chunks write fixed-width values straight into
@@ -110,8 +111,10 @@ typedef struct csv_chunk {
   const char *stop;  /* records start before this */
   const char *ended; /* where parsing ended (must equal the next chunk's start) */
   bool done;         /* parsed without error */
+  bool overflow;     /* more records than its bound (lone CRs end records too) */
   int64_t row_base;  /* first output row */
-  int64_t capacity;  /* most rows it can hold: newlines in it + 1 */
+  int64_t capacity;  /* most rows it can hold */
+  int64_t newlines;  /* LFs in [start, stop) */
   int64_t rows;
   csv_part *parts;     /* one per column */
   cy_text_kind *widen; /* per column: a wider kind that a value needed, or 0 */
@@ -158,9 +161,12 @@ cy_status csv_next_field(const csv_text *t, const csv_dialect *d, const char **p
 int csv_after_field(const csv_text *t, const csv_dialect *d, const char **p);
 /* Copy a field's content into buf without the doubled quotes; returns the length. */
 int64_t csv_unescape(const csv_dialect *d, const csv_field *f, char *buf);
-/* Read the fields of one record at p (at most max stored; *count gets the true count). */
+/* Read the fields of one record at p (at most max stored; *count gets the true count).
+ * On failure *cut (may be NULL) tells whether a quoted field ran to the end of the text,
+ * so that more input could complete it. */
 cy_status csv_read_record(const csv_text *t, const csv_dialect *d, const char **p,
-                          csv_field *fields, int32_t max, int32_t *count, cy_error *err);
+                          csv_field *fields, int32_t max, int32_t *count, bool *cut,
+                          cy_error *err);
 /* True when p starts an empty line (LF, CRLF or CR). */
 static inline bool csv_blank_line(const char *p) { return *p == '\n' || *p == '\r'; }
 /* The end of the last complete record in [from, t->end) found by tokenizing from `from`
@@ -176,6 +182,8 @@ cy_status csv_split(const csv_text *t, const csv_dialect *d, const char *from, i
                     int32_t *pieces, cy_error *err);
 /* Newlines in [from, to). */
 int64_t csv_count_newlines(const char *from, const char *to);
+/* Records that can start in [from, to): at most one per LF or CR, plus one. */
+int64_t csv_max_records(const char *from, const char *to);
 /* Set err to "NAME: line L, column C ("name"): MESSAGE" for position pos (column < 0:
  * the line only; ps NULL: the field number only). */
 void csv_error_at(const csv_text *t, const char *pos, const csv_parser *ps, int32_t column,

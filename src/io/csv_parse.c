@@ -619,9 +619,12 @@ cy_status csv_parse_chunk(const csv_parser *ps, csv_chunk *ck, cy_error *err) {
       p += (*p == '\r' && p[1] == '\n') ? 2 : 1;
       continue;
     }
-    if (row == ck->capacity) { /* cannot happen: a record needs a newline or the end */
-      csv_error_at(t, p, ps, -1, err, "internal error: more records than lines");
-      st = CY_EINVAL;
+    if (row == ck->capacity) {
+      /* Lone CRs ended records that the newline count did not see; the caller parses
+       * this block again with a bound that counts them. */
+      ck->overflow = true;
+      cy_error_set(err, "%s: more records than lines in a chunk", t->name);
+      st = CY_ERANGE;
       break;
     }
     const char *rec = p;
@@ -643,10 +646,11 @@ cy_status csv_parse_chunk(const csv_parser *ps, csv_chunk *ck, cy_error *err) {
     }
     if (st != CY_OK) break;
     if (p < t->end) {
-      if (*p == '\r') p++;
+      bool cr = *p == '\r';
+      p += cr;
       if (*p == '\n') {
         p++;
-      } else if (p[-1] != '\r') {
+      } else if (!cr) {
         csv_error_at(t, rec, ps, -1, err, "expected %d fields but found more", (int)nc);
         st = CY_EINVAL;
         break;

@@ -87,10 +87,11 @@ oom:
 
 /* ---- types ------------------------------------------------------------------------ */
 
-/* Classify the sample records at p and set the average record length. Sampling stops at a
- * malformed record (the parse reports it) and ignores a record cut by the buffer's end. */
+/* Classify the sample records at p and set the average record length. *complete tells
+ * whether the sample is whole: sample_rows records, or a malformed record (the parse will
+ * report it). A record cut by the buffer's end is left out. */
 static cy_status infer_kinds(csv_parser *ps, const cy_csv_read_options *opts, const char *p,
-                             bool at_eof, cy_text_kind *kinds, cy_error *err) {
+                             bool at_eof, cy_text_kind *kinds, bool *complete, cy_error *err) {
   const csv_text *t = &ps->text;
   int32_t nc = ps->num_columns;
   csv_field *fields = malloc((size_t)nc * sizeof(csv_field));
@@ -103,6 +104,7 @@ static cy_status infer_kinds(csv_parser *ps, const cy_csv_read_options *opts, co
   const char *start = p;
   int64_t rows = 0;
   cy_status st = CY_OK;
+  *complete = false;
   while (p < t->end && (opts->sample_rows < 0 || rows < opts->sample_rows)) {
     if (nc != 1 && csv_blank_line(p)) {
       p += (*p == '\r' && p[1] == '\n') ? 2 : 1;
@@ -110,9 +112,16 @@ static cy_status infer_kinds(csv_parser *ps, const cy_csv_read_options *opts, co
     }
     int32_t count;
     const char *rec = p;
-    if (csv_read_record(t, &ps->dialect, &p, fields, nc, &count, NULL) != CY_OK) break;
-    if (!at_eof && p >= t->end && p[-1] != '\n') {
+    bool cut = false;
+    if (csv_read_record(t, &ps->dialect, &p, fields, nc, &count, &cut, NULL) != CY_OK) {
+      /* A quote still open at the buffer's end may close in the next read; any other
+       * malformed record ends the sample (the parse will report it). */
+      if (at_eof || !cut) *complete = true;
       p = rec;
+      break;
+    }
+    if (!at_eof && p >= t->end && p[-1] != '\n') {
+      p = rec; /* cut by the buffer's end: read more and sample again */
       break;
     }
     for (int32_t c = 0; c < nc && c < count; c++) {
@@ -139,6 +148,7 @@ static cy_status infer_kinds(csv_parser *ps, const cy_csv_read_options *opts, co
     }
     rows++;
   }
+  if (opts->sample_rows >= 0 && rows >= opts->sample_rows) *complete = true;
   ps->avg_record_bytes = rows > 0 ? (p - start) / rows : 16;
   if (ps->avg_record_bytes < 1) ps->avg_record_bytes = 1;
   free(fields);
@@ -186,7 +196,7 @@ static cy_status read_whole_record(csv_parser *ps, csv_source *src, int64_t *off
     const char *p = src->buf + *off;
     const char *end = csv_last_record_end(&t, &ps->dialect, p, src->eof);
     if (end > p || src->eof) {
-      CY_RETURN_NOT_OK(csv_read_record(&t, &ps->dialect, &p, fields, max, count, err));
+      CY_RETURN_NOT_OK(csv_read_record(&t, &ps->dialect, &p, fields, max, count, NULL, err));
       *off = p - src->buf;
       return CY_OK;
     }
@@ -225,28 +235,28 @@ cy_status csv_prepare(csv_parser *ps, csv_source *src, const cy_csv_read_options
     }
     csv_text t = buffer_text(src, 0);
     const char *p = src->buf + off;
-    csv_read_record(&t, &ps->dialect, &p, fields, nc, &nc, err); /* read once above */
+    csv_read_record(&t, &ps->dialect, &p, fields, nc, &nc, NULL, err); /* read once above */
     off = after;
   }
   ps->text = buffer_text(src, 0);
   cy_status st = set_names(ps, opts, fields, nc, err);
   free(fields);
-  /* Sample: read until sample_rows records are in the buffer or the input ends. */
-  int64_t want = src->len;
-  while (st == CY_OK && !src->eof && opts->sample_rows != 0) {
-    csv_text t = buffer_text(src, 0);
-    int64_t lines = csv_count_newlines(src->buf + off, t.end);
-    if (opts->sample_rows > 0 && lines > opts->sample_rows) break;
-    want = want * 2 + 1;
-    st = csv_source_refill(src, 0, want, err);
-  }
-  ps->text = buffer_text(src, 0);
+  /* Sample sample_rows records, reading more while the buffer ends first, so that the
+   * types never depend on how the input happens to be cut into blocks. */
   cy_text_kind *kinds = calloc(nc > 0 ? (size_t)nc : 1, sizeof(cy_text_kind));
   if (st == CY_OK && kinds == NULL) {
     cy_error_set(err, "out of memory inferring CSV types");
     st = CY_ENOMEM;
   }
-  if (st == CY_OK && nc > 0) st = infer_kinds(ps, opts, src->buf + off, src->eof, kinds, err);
+  while (st == CY_OK && nc > 0) {
+    ps->text = buffer_text(src, 0);
+    memset(kinds, 0, (size_t)nc * sizeof(cy_text_kind));
+    bool complete;
+    st = infer_kinds(ps, opts, src->buf + off, src->eof, kinds, &complete, err);
+    if (st != CY_OK || complete || src->eof) break;
+    st = csv_source_refill(src, 0, src->len * 2 + 1, err);
+  }
+  ps->text = buffer_text(src, 0);
   if (st == CY_OK) st = set_types(ps, opts, kinds, err);
   free(kinds);
   *body = off;
@@ -299,6 +309,12 @@ static cy_status read_source(csv_source *src, const cy_csv_read_options *opts, c
   return st;
 }
 
+static int64_t read_block(const cy_csv_read_options *opts) {
+  if (opts->block_bytes > 0) return opts->block_bytes;
+  int threads = opts->num_threads > 0 ? opts->num_threads : cy_num_threads();
+  return READ_BLOCK_PER_THREAD * threads;
+}
+
 cy_status cy_csv_read(const char *path, const cy_csv_read_options *opts, cy_table **out,
                       cy_error *err) {
   cy_csv_read_options defaults;
@@ -306,9 +322,8 @@ cy_status cy_csv_read(const char *path, const cy_csv_read_options *opts, cy_tabl
     cy_csv_read_options_init(&defaults);
     opts = &defaults;
   }
-  int threads = opts->num_threads > 0 ? opts->num_threads : cy_num_threads();
   csv_source src;
-  CY_RETURN_NOT_OK(csv_source_open_file(&src, path, READ_BLOCK_PER_THREAD * threads, err));
+  CY_RETURN_NOT_OK(csv_source_open_file(&src, path, read_block(opts), err));
   cy_status st = read_source(&src, opts, out, err);
   csv_source_close(&src);
   return st;
@@ -321,10 +336,8 @@ cy_status cy_csv_read_buffer(const char *data, int64_t size, const char *name,
     cy_csv_read_options_init(&defaults);
     opts = &defaults;
   }
-  int threads = opts->num_threads > 0 ? opts->num_threads : cy_num_threads();
   csv_source src;
-  csv_source_open_memory(&src, data, size, name ? name : "<buffer>",
-                         READ_BLOCK_PER_THREAD * threads);
+  csv_source_open_memory(&src, data, size, name ? name : "<buffer>", read_block(opts));
   cy_status st = read_source(&src, opts, out, err);
   csv_source_close(&src);
   return st;

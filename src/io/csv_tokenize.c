@@ -71,6 +71,7 @@ cy_status csv_next_field(const csv_text *t, const csv_dialect *d, const char **p
     for (;;) {
       q = memchr(q, d->quote, (size_t)(t->end - q));
       if (q == NULL) {
+        f->unterminated = true;
         csv_error_at(t, p, ps, column, err, "quoted field is never closed");
         return CY_EINVAL;
       }
@@ -137,11 +138,16 @@ int64_t csv_unescape(const csv_dialect *d, const csv_field *f, char *buf) {
 }
 
 cy_status csv_read_record(const csv_text *t, const csv_dialect *d, const char **p,
-                          csv_field *fields, int32_t max, int32_t *count, cy_error *err) {
+                          csv_field *fields, int32_t max, int32_t *count, bool *cut,
+                          cy_error *err) {
   int32_t n = 0;
   for (;;) {
-    csv_field f;
-    CY_RETURN_NOT_OK(csv_next_field(t, d, p, &f, NULL, n, err));
+    csv_field f = {0};
+    cy_status st = csv_next_field(t, d, p, &f, NULL, n, err);
+    if (st != CY_OK) {
+      if (cut) *cut = f.unterminated;
+      return st;
+    }
     if (n < max) fields[n] = f;
     n++;
     if (csv_after_field(t, d, p) == 0) break;
@@ -238,6 +244,12 @@ int64_t csv_count_newlines(const char *from, const char *to) {
   return n;
 }
 
+int64_t csv_max_records(const char *from, const char *to) {
+  int64_t lf, cr;
+  count_two((const uint8_t *)from, (const uint8_t *)to, '\n', '\r', &lf, &cr);
+  return lf + cr + 1;
+}
+
 /* The end of the last record in [from, t->end) that a newline closes, given the parity of
  * the quotes in the range; `from` when there is none. */
 static const char *last_newline_record_end(const csv_text *t, const csv_dialect *d,
@@ -312,7 +324,12 @@ const char *csv_last_record_end(const csv_text *t, const csv_dialect *d, const c
   const char *p = from, *last = from;
   while (p < t->end) {
     int32_t count;
-    if (csv_read_record(t, d, &p, NULL, 0, &count, NULL) != CY_OK) break;
+    bool cut = false;
+    if (csv_read_record(t, d, &p, NULL, 0, &count, &cut, NULL) != CY_OK) {
+      /* Malformed, not merely unfinished: hand it all to the parser, which reports it. */
+      if (!cut) last = t->end;
+      break;
+    }
     /* A record cut by the end of the buffer is not complete (its CR may precede an LF). */
     if (p >= t->end && p[-1] != '\n') break;
     last = p;
