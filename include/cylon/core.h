@@ -417,7 +417,8 @@ typedef struct cy_print_options {
 
 /** Defaults: 10 rows, width 120, column width 32. */
 void cy_print_options_init(cy_print_options *opts);
-/** Print a table as a box with names, types, first and last rows and the row count. */
+/** Print a table as a box with names, types, first and last rows and the row count;
+ *  opts may be NULL for the defaults. */
 cy_status cy_table_print(const cy_table *table, const cy_print_options *opts, FILE *out,
                          cy_error *err);
 

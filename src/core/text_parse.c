@@ -59,15 +59,21 @@ static locale_t c_locale;
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
 static void make_c_locale(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
 
-/* Slow path: the syntax is already checked, so strtod consumes exactly n bytes. */
-static double strtod_exact(const char *s, size_t n) {
+/* Slow path: the syntax is already checked, so strtod consumes exactly n bytes. With
+ * single set, the text is rounded once, straight to float (rounding to double first and
+ * then to float could round twice). */
+static double strtod_exact(const char *s, size_t n, bool single) {
   char stack[128];
   char *buf = n < sizeof(stack) ? stack : malloc(n + 1);
   if (buf == NULL) return 0.0; /* cannot happen in practice; n is a field length */
   memcpy(buf, s, n);
   buf[n] = 0;
   pthread_once(&c_locale_once, make_c_locale);
-  double v = c_locale ? strtod_l(buf, NULL, c_locale) : strtod(buf, NULL);
+  double v;
+  if (single)
+    v = c_locale ? strtof_l(buf, NULL, c_locale) : strtof(buf, NULL);
+  else
+    v = c_locale ? strtod_l(buf, NULL, c_locale) : strtod(buf, NULL);
   if (buf != stack) free(buf);
   return v;
 }
@@ -76,7 +82,20 @@ static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6, 
                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+static bool parse_decimal_text(const char *s, size_t n, bool single, double *out);
+
 bool cy_parse_double(const char *s, size_t n, double *out) {
+  return parse_decimal_text(s, n, false, out);
+}
+
+bool cy_parse_float(const char *s, size_t n, float *out) {
+  double v;
+  if (!parse_decimal_text(s, n, true, &v)) return false;
+  *out = (float)v; /* exact: v already holds a float value */
+  return true;
+}
+
+static bool parse_decimal_text(const char *s, size_t n, bool single, double *out) {
   const char *p = s, *end = s + n;
   bool neg = false;
   if (p < end && (*p == '-' || *p == '+')) neg = *p++ == '-';
@@ -131,12 +150,12 @@ bool cy_parse_double(const char *s, size_t n, double *out) {
   }
   if (p != end) return false;
   double v;
-  if (!inexact && mant <= (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
+  if (!single && !inexact && mant <= (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
     v = (double)mant;
     v = exp10 >= 0 ? v * pow10_exact[exp10] : v / pow10_exact[-exp10];
     if (neg) v = -v;
   } else {
-    v = strtod_exact(s, n);
+    v = strtod_exact(s, n, single);
   }
   *out = v;
   return true;
@@ -175,10 +194,14 @@ static int days_in_month(int64_t y, int m) {
   return m == 2 && is_leap(y) ? 29 : dim[m - 1];
 }
 
-/* Parse YYYY-MM-DD at *p, leaving *p after it. */
+/* YYYY-MM-DD at *p, leaving *p after it. Years outside 0000..9999 take a sign or more
+ * digits (-0001 is 2 BC, as ISO 8601 counts), which is how such dates are written. */
 static bool parse_date_prefix(const char **p, const char *end, int64_t *days) {
   int64_t y, m, d;
-  if (!read_digits(p, end, 4, 4, &y)) return false;
+  bool bc = *p < end && **p == '-';
+  *p += bc;
+  if (!read_digits(p, end, 4, 7, &y)) return false;
+  if (bc) y = -y;
   if (*p == end || **p != '-') return false;
   (*p)++;
   if (!read_digits(p, end, 1, 2, &m)) return false;
@@ -194,6 +217,7 @@ bool cy_parse_date32(const char *s, size_t n, int32_t *out) {
   const char *p = s, *end = s + n;
   int64_t days;
   if (!parse_date_prefix(&p, end, &days) || p != end) return false;
+  if (days < INT32_MIN || days > INT32_MAX) return false;
   *out = (int32_t)days;
   return true;
 }

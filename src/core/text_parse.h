@@ -22,9 +22,12 @@ bool cy_parse_uint64(const char *s, size_t n, uint64_t *out);
 /** Decimal or scientific notation ("1", "-1.5", ".5", "1e10", "1.5E-3"), or inf, infinity,
  *  nan (any case, optional sign). Correctly rounded. */
 bool cy_parse_double(const char *s, size_t n, double *out);
+/** The same syntax as cy_parse_double, correctly rounded to a float. */
+bool cy_parse_float(const char *s, size_t n, float *out);
 /** true/false (any case). */
 bool cy_parse_bool(const char *s, size_t n, bool *out);
-/** YYYY-MM-DD (month and day may have one digit), checked against the calendar. */
+/** YYYY-MM-DD (month and day may have one digit), checked against the calendar; years
+ *  outside 0000..9999 as -YYYY or with more digits. */
 bool cy_parse_date32(const char *s, size_t n, int32_t *out);
 /** A date alone (midnight), or a date, then ' ' or 'T', HH:MM[:SS[.fraction]], then optionally Z or an offset
  *  (+HH, +HH:MM, +HHMM). Offsets are applied, giving UTC. *has_zone tells whether the text

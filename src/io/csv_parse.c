@@ -368,9 +368,7 @@ static bool store_text(const csv_column *col, uint8_t *v, const char *s, int64_t
       ((uint64_t *)v)[0] = u;
       return true;
     case K_FLOAT32:
-      if (!cy_parse_double(s, len, &dv)) return false;
-      ((float *)v)[0] = (float)dv;
-      return true;
+      return cy_parse_float(s, len, (float *)v);
     case K_FLOAT64:
       if (!cy_parse_double(s, len, &dv)) return false;
       ((double *)v)[0] = dv;
@@ -399,6 +397,30 @@ typedef struct scratch {
   int64_t cap;
 } scratch;
 
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Binary is written as text with \xHH for bytes that are not printable (as DuckDB shows
+ * blobs); decode those in place. A backslash not starting \xHH is itself. */
+static int64_t decode_blob(char *s, int64_t n) {
+  int64_t out = 0;
+  for (int64_t i = 0; i < n; i++) {
+    int hi, lo;
+    if (s[i] == '\\' && i + 3 < n && (s[i + 1] == 'x' || s[i + 1] == 'X') &&
+        (hi = hex_value(s[i + 2])) >= 0 && (lo = hex_value(s[i + 3])) >= 0) {
+      s[out++] = (char)(hi * 16 + lo);
+      i += 3;
+    } else {
+      s[out++] = s[i];
+    }
+  }
+  return out;
+}
+
 /* The general path: any field, any kind. Returns the position after the field or NULL. */
 static const char *parse_value_slow(const csv_parser *ps, csv_chunk *ck, int32_t c,
                                     int64_t row, const char *p, scratch *tmp, cy_error *err) {
@@ -411,7 +433,8 @@ static const char *parse_value_slow(const csv_parser *ps, csv_chunk *ck, int32_t
     return set_null(ps, ck, c, row, err) == CY_OK ? q : NULL;
   const char *s = f.ptr;
   int64_t n = f.len;
-  if (f.escaped) {
+  bool blob_escapes = col->kind == K_BINARY && memchr(s, '\\', (size_t)n) != NULL;
+  if (f.escaped || blob_escapes) {
     if (f.len > tmp->cap) {
       char *grown = realloc(tmp->buf, (size_t)f.len);
       if (grown == NULL) {
@@ -421,8 +444,12 @@ static const char *parse_value_slow(const csv_parser *ps, csv_chunk *ck, int32_t
       tmp->buf = grown;
       tmp->cap = f.len;
     }
-    n = csv_unescape(&ps->dialect, &f, tmp->buf);
+    if (f.escaped)
+      n = csv_unescape(&ps->dialect, &f, tmp->buf);
+    else
+      memcpy(tmp->buf, s, (size_t)n);
     s = tmp->buf;
+    if (blob_escapes) n = decode_blob(tmp->buf, n);
   }
   if (is_var(col->kind)) {
     if (col->kind == K_STRING && !utf8_valid(s, n)) {
@@ -593,7 +620,8 @@ static inline const char *parse_value(const csv_parser *ps, csv_chunk *ck, int32
         if (*q == '\0' && q < ps->text.end) break;
         int64_t n = q - p;
         if (n < 64 && ((d->null_lengths >> n) & 1)) break; /* might be a null marker */
-        if (col->kind == K_STRING && !utf8_valid(p, n)) break;
+        if (col->kind == K_STRING ? !utf8_valid(p, n) : memchr(p, '\\', (size_t)n) != NULL)
+          break; /* invalid text is an error; escaped blob bytes need decoding */
         return append_bytes(ps, ck, c, row, p, n, err) == CY_OK ? q : NULL;
       }
       default:
