@@ -117,6 +117,8 @@ cy_status cy_buffer_wrap(void *data, int64_t size, cy_buffer_release_fn release,
 cy_status cy_buffer_resize(cy_buffer *buf, int64_t size, cy_error *err);
 /** Make sure an owned, unshared buffer can hold capacity bytes without reallocating. */
 cy_status cy_buffer_reserve(cy_buffer *buf, int64_t capacity, cy_error *err);
+/** Give back the capacity of an owned, unshared buffer beyond its size. */
+cy_status cy_buffer_shrink_to_fit(cy_buffer *buf, cy_error *err);
 /** Take one more reference; returns buf. NULL is allowed. */
 cy_buffer *cy_buffer_retain(cy_buffer *buf);
 /** Drop one reference, freeing on the last. NULL is allowed. */

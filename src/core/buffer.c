@@ -81,6 +81,19 @@ cy_status cy_buffer_reserve(cy_buffer *b, int64_t capacity, cy_error *err) {
   return CY_OK;
 }
 
+cy_status cy_buffer_shrink_to_fit(cy_buffer *b, cy_error *err) {
+  if (!b->owned || b->capacity == b->size) return CY_OK;
+  if (__atomic_load_n(&b->refcount, __ATOMIC_ACQUIRE) != 1) {
+    cy_error_set(err, "cannot shrink a shared buffer");
+    return CY_EINVAL;
+  }
+  uint8_t *p = cy_realloc(b->data, b->capacity, b->size);
+  if (p == NULL) return CY_OK; /* keeping the larger block is harmless */
+  b->data = p;
+  b->capacity = b->size;
+  return CY_OK;
+}
+
 cy_status cy_buffer_resize(cy_buffer *b, int64_t size, cy_error *err) {
   if (size < 0) {
     cy_error_set(err, "negative buffer size %lld", (long long)size);

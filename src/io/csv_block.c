@@ -54,6 +54,7 @@ cy_status csv_source_open_file(csv_source *src, const char *path, int64_t block,
     src->fd = -1;
     return CY_EIO;
   }
+  src->size = S_ISREG(sb.st_mode) ? sb.st_size : -1;
   /* Small files are read whole: no point in a buffer bigger than the file. */
   if (S_ISREG(sb.st_mode) && sb.st_size < block) src->block = sb.st_size > 0 ? sb.st_size : 1;
   posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -66,6 +67,7 @@ void csv_source_open_memory(csv_source *src, const char *data, int64_t size, con
   src->fd = -1;
   src->mem = data;
   src->mem_size = size;
+  src->size = size;
   src->name = name;
   src->block = size < block ? (size > 0 ? size : 1) : block;
 }

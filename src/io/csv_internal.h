@@ -133,6 +133,7 @@ typedef struct csv_parser {
   int32_t spare_slots;      /* chunk slots in spares */
   int64_t rows;             /* rows in the outputs */
   int64_t avg_record_bytes; /* from the sample */
+  int64_t expected_rows;    /* rows the whole input probably has (0: unknown) */
   int threads;
 } csv_parser;
 
@@ -146,6 +147,7 @@ typedef struct csv_source {
   int64_t cap;
   int64_t len;
   int64_t block;   /* bytes to aim for per block */
+  int64_t size;    /* bytes in the whole input, or -1 when unknown (a pipe) */
   bool eof;        /* the input has nothing more after buf[len] */
   const char *name;
 } csv_source;

@@ -125,15 +125,19 @@ void csv_outputs_reset(csv_parser *ps) {
 }
 
 /* Make buf hold at least `bytes`, growing by a quarter more to amortise block appends. */
-static cy_status ensure(cy_buffer **buf, int64_t bytes, cy_error *err) {
-  if (*buf == NULL) return cy_buffer_alloc(bytes, buf, err);
+/* Make buf hold at least `bytes`. `expect` is what the whole input will probably need
+ * (0: unknown): reserving that at once avoids growing block after block; past it, grow by a
+ * quarter more to amortise. */
+static cy_status ensure(cy_buffer **buf, int64_t bytes, int64_t expect, cy_error *err) {
+  int64_t want = expect > bytes ? expect : bytes + bytes / 4;
+  if (*buf == NULL) return cy_buffer_alloc(expect > bytes ? expect : bytes, buf, err);
   if (bytes <= (*buf)->capacity) return CY_OK;
-  return cy_buffer_reserve(*buf, bytes + bytes / 4, err);
+  return cy_buffer_reserve(*buf, want, err);
 }
 
 /* Switch a var-width output to 64-bit offsets (its text passed 2 GiB). */
 static cy_status widen_offsets(csv_output *o, int64_t rows, cy_error *err) {
-  CY_RETURN_NOT_OK(ensure(&o->values, (rows + 1) * 8, err));
+  CY_RETURN_NOT_OK(ensure(&o->values, (rows + 1) * 8, 0, err));
   const int32_t *narrow = (const int32_t *)o->values->data;
   int64_t *wide = (int64_t *)o->values->data;
   for (int64_t i = rows; i >= 0; i--) wide[i] = narrow[i]; /* backwards: in place */
@@ -162,14 +166,16 @@ cy_status csv_outputs_reserve(csv_parser *ps, csv_chunk *chunks, int32_t n, cy_e
     const csv_column *col = &ps->columns[c];
     csv_output *o = &ps->outputs[c];
     if (col->kind == K_BOOL) continue;
+    int64_t expect = ps->expected_rows;
     if (!is_var(col->kind)) {
-      CY_RETURN_NOT_OK(ensure(&o->values, rows * col->width, err));
+      CY_RETURN_NOT_OK(ensure(&o->values, rows * col->width, expect * col->width, err));
       continue;
     }
     /* A block adds at most its own length in string bytes. */
     if (!o->large && o->data_len + text > INT32_MAX)
       CY_RETURN_NOT_OK(widen_offsets(o, ps->rows, err));
-    CY_RETURN_NOT_OK(ensure(&o->values, (rows + 1) * (o->large ? 8 : 4), err));
+    CY_RETURN_NOT_OK(ensure(&o->values, (rows + 1) * (o->large ? 8 : 4),
+                            (expect + 1) * (o->large ? 8 : 4), err));
     if (ps->rows == 0) memset(o->values->data, 0, o->large ? 8 : 4);
   }
   return CY_OK;
@@ -757,7 +763,7 @@ static cy_status pack_bits(csv_parser *ps, csv_chunk *chunks, int32_t n, int32_t
   for (int32_t k = 0; k < n && !any; k++) any = chunks[k].parts[c].valid != NULL;
   if (!any) return CY_OK;
   bool fresh = *bitmap == NULL;
-  CY_RETURN_NOT_OK(ensure(bitmap, cy_bitmap_bytes(total), err));
+  CY_RETURN_NOT_OK(ensure(bitmap, cy_bitmap_bytes(total), cy_bitmap_bytes(ps->expected_rows), err));
   uint8_t *bits = (*bitmap)->data;
   if (fresh && !bools) cy_bitmap_fill(bits, 0, ps->rows, true);
   for (int32_t k = 0; k < n; k++) {
@@ -794,7 +800,7 @@ cy_status csv_outputs_append(csv_parser *ps, csv_chunk *chunks, int32_t n, cy_er
       j.byte_base[(int64_t)k * nc + c] = bytes;
       bytes += chunks[k].parts[c].data_len;
     }
-    st = ensure(&o->data, bytes, err);
+    st = ensure(&o->data, bytes, 0, err);
     if (st == CY_OK) o->data_len = bytes;
   }
   if (st == CY_OK && any_var)
@@ -827,20 +833,25 @@ cy_status csv_outputs_finish(csv_parser *ps, cy_table **out, cy_error *err) {
     const csv_column *col = &ps->columns[c];
     csv_output *o = &ps->outputs[c];
     cy_type type = col->type;
-    if (col->kind == K_BOOL && o->values == NULL) st = ensure(&o->values, 0, err);
+    if (col->kind == K_BOOL && o->values == NULL) st = ensure(&o->values, 0, 0, err);
     if (st != CY_OK) break;
     if (col->kind == K_BOOL) {
       o->values->size = cy_bitmap_bytes(rows);
     } else if (is_var(col->kind)) {
       o->values->size = (rows + 1) * (o->large ? 8 : 4);
       if (o->large) type.id = col->kind == K_STRING ? CY_LARGE_UTF8 : CY_LARGE_BINARY;
-      if (o->data == NULL) st = ensure(&o->data, 0, err);
+      if (o->data == NULL) st = ensure(&o->data, 0, 0, err);
       if (st != CY_OK) break;
       o->data->size = o->data_len;
     } else {
       o->values->size = rows * col->width;
     }
     if (o->validity) o->validity->size = cy_bitmap_bytes(rows);
+    /* Give back what the estimate or the growth reserved beyond the data. */
+    cy_buffer *bufs[] = {o->validity, o->values, o->data};
+    for (int i = 0; i < 3 && st == CY_OK; i++)
+      if (bufs[i]) st = cy_buffer_shrink_to_fit(bufs[i], err);
+    if (st != CY_OK) break;
     st = cy_column_make(type, rows, 0, -1, o->validity, o->values, o->data, &cols[c], err);
     o->validity = o->values = o->data = NULL; /* taken by the column, even on failure */
     names[c] = col->name;

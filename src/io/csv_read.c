@@ -89,9 +89,11 @@ oom:
 
 /* Classify the sample records at p and set the average record length. *complete tells
  * whether the sample is whole: sample_rows records, or a malformed record (the parse will
- * report it). A record cut by the buffer's end is left out. */
+ * report it). A record cut by the buffer's end is left out. src_size (the input's size, or
+ * -1) gives the expected row count. */
 static cy_status infer_kinds(csv_parser *ps, const cy_csv_read_options *opts, const char *p,
-                             bool at_eof, cy_text_kind *kinds, bool *complete, cy_error *err) {
+                             bool at_eof, int64_t src_size, cy_text_kind *kinds,
+                             bool *complete, cy_error *err) {
   const csv_text *t = &ps->text;
   int32_t nc = ps->num_columns;
   csv_field *fields = malloc((size_t)nc * sizeof(csv_field));
@@ -150,6 +152,10 @@ static cy_status infer_kinds(csv_parser *ps, const cy_csv_read_options *opts, co
   }
   if (opts->sample_rows >= 0 && rows >= opts->sample_rows) *complete = true;
   ps->avg_record_bytes = rows > 0 ? (p - start) / rows : 16;
+  /* Size the outputs for the whole input at once (2% spare): no regrowth, no copies. */
+  int64_t remaining = src_size < 0 ? 0 : src_size - (start - t->data);
+  if (rows > 0 && p > start && remaining > 0)
+    ps->expected_rows = (int64_t)((double)remaining * (double)rows / (double)(p - start) * 1.02);
   if (ps->avg_record_bytes < 1) ps->avg_record_bytes = 1;
   free(fields);
   free(buf);
@@ -252,7 +258,7 @@ cy_status csv_prepare(csv_parser *ps, csv_source *src, const cy_csv_read_options
     ps->text = buffer_text(src, 0);
     memset(kinds, 0, (size_t)nc * sizeof(cy_text_kind));
     bool complete;
-    st = infer_kinds(ps, opts, src->buf + off, src->eof, kinds, &complete, err);
+    st = infer_kinds(ps, opts, src->buf + off, src->eof, src->size, kinds, &complete, err);
     if (st != CY_OK || complete || src->eof) break;
     st = csv_source_refill(src, 0, src->len * 2 + 1, err);
   }

@@ -134,6 +134,7 @@ cy_status cy_csv_open(const char *path, const cy_csv_read_options *user_opts,
     stream_release(&reader);
     return st;
   }
+  s->ps.expected_rows = 0; /* outputs hold one batch, not the whole file */
   /* Types are final from here on: a misfit is an error, not a reason to widen. */
   for (int32_t c = 0; c < s->ps.num_columns; c++) {
     s->inferred |= s->ps.columns[c].inferred;
