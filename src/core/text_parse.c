@@ -229,7 +229,9 @@ bool cy_parse_timestamp(const char *s, size_t n, cy_time_unit unit, int64_t *out
   int64_t days, hh, mm, ss = 0;
   if (!parse_date_prefix(&p, end, &days)) return false;
   if (p == end) { /* a bare date is its midnight, as in SQL casts */
-    *out = days * 86400 * units_per_second[unit];
+    int64_t v;
+    if (__builtin_mul_overflow(days * 86400, units_per_second[unit], &v)) return false;
+    *out = v;
     if (has_zone) *has_zone = false;
     return true;
   }
@@ -270,11 +272,14 @@ bool cy_parse_timestamp(const char *s, size_t n, cy_time_unit unit, int64_t *out
     zone = true;
   }
   if (p != end) return false;
-  int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_s;
+  int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_s; /* |days| < 4e9 */
   int64_t per = units_per_second[unit];
   int64_t ns_per_unit = 1000000000 / per;
   int64_t sub = (frac_ns + ns_per_unit / 2) / ns_per_unit; /* round half up (frac >= 0) */
-  *out = secs * per + sub;
+  int64_t v;
+  /* Out of the unit's range (e.g. past 2262 in nanoseconds) is not a timestamp. */
+  if (__builtin_mul_overflow(secs, per, &v) || __builtin_add_overflow(v, sub, &v)) return false;
+  *out = v;
   if (has_zone) *has_zone = zone;
   return true;
 }
