@@ -58,9 +58,13 @@ typedef struct cy_scalar {
   } v;
 } cy_scalar;
 
+/** The null of a type. */
 cy_scalar cy_scalar_null(cy_type type);
+/** An int64 scalar. */
 cy_scalar cy_scalar_int64(int64_t v);
+/** A float64 scalar. */
 cy_scalar cy_scalar_float64(double v);
+/** A bool scalar. */
 cy_scalar cy_scalar_bool(bool v);
 /** A utf8 scalar over `s` (NUL-terminated; not copied). */
 cy_scalar cy_scalar_string(const char *s);
@@ -126,7 +130,9 @@ cy_status cy_table_select(cy_table *table, const cy_expr *predicate, cy_table **
                           cy_error *err);
 /** Write the expression back as text (for messages and plans). */
 const char *cy_expr_format(const cy_expr *expr, char *buf, size_t size);
+/** Take one more reference; returns expr. NULL is allowed. */
 cy_expr *cy_expr_retain(cy_expr *expr);
+/** Drop one reference, freeing the expression on the last. */
 void cy_expr_release(cy_expr *expr);
 
 /* ---------------------------------------------------------------------------------------
@@ -148,6 +154,7 @@ cy_status cy_column_arith_scalar(const cy_column *a, const cy_scalar *b, cy_arit
  *  across types by value; strings by bytes; dates and timestamps with their own kind. */
 cy_status cy_column_compare(const cy_column *a, const cy_column *b, cy_compare_op op,
                             cy_column **out, cy_error *err);
+/** Comparison with a scalar on the right. */
 cy_status cy_column_compare_scalar(const cy_column *a, const cy_scalar *b, cy_compare_op op,
                                    cy_column **out, cy_error *err);
 /** Convert to another type: numbers between each other (float to int truncates toward
@@ -210,6 +217,7 @@ typedef struct cy_join_options {
   const char *right_suffix;    /**< default "_y" */
 } cy_join_options;
 
+/** Defaults: inner, hash, suffixes "_x" and "_y", no keys (set them). */
 void cy_join_options_init(cy_join_options *opts);
 /**
  * Join two tables on equal keys (several columns, any type; the two sides' key types must
@@ -270,8 +278,10 @@ typedef struct cy_aggregate {
   const char *output_name; /**< NULL: "<column>_<op>", e.g. "v_sum" */
 } cy_aggregate;
 
-/** The name of an aggregate ("sum", "count", ...), and the op for a name. */
+/** The name of an aggregate ("sum", "count", ...). */
 const char *cy_agg_name(cy_agg_op op);
+/** The aggregate a name means (also "avg", "size", "variance", "stddev",
+ *  "count_distinct"); an unknown name is an error listing the known ones. */
 cy_status cy_agg_parse(const char *name, cy_agg_op *out, cy_error *err);
 
 /** Group rows by the `by` columns and aggregate each group: one row per distinct key

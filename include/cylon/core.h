@@ -249,7 +249,9 @@ cy_status cy_column_nulls(cy_type type, int64_t n, cy_column **out, cy_error *er
 /** Zero-copy slice [start, start + length) (clamped to the column). */
 cy_status cy_column_slice(cy_column *col, int64_t start, int64_t length, cy_column **out,
                           cy_error *err);
+/** Take one more reference to col; returns col. NULL is allowed. */
 cy_column *cy_column_retain(cy_column *col);
+/** Drop one reference, freeing the column (and its buffer references) on the last. */
 void cy_column_release(cy_column *col);
 
 /** True when row i is not null. */
@@ -300,7 +302,9 @@ typedef struct cy_builder {
 cy_status cy_builder_init(cy_builder *b, cy_type type, int64_t capacity, cy_error *err);
 /** Make room for n more rows (and data_bytes more bytes for var-width types). */
 cy_status cy_builder_reserve(cy_builder *b, int64_t n, int64_t data_bytes, cy_error *err);
+/** Append one null. */
 cy_status cy_builder_append_null(cy_builder *b, cy_error *err);
+/** Append n nulls. */
 cy_status cy_builder_append_nulls(cy_builder *b, int64_t n, cy_error *err);
 /** Append an integer to an integer, bool (0/1), date32 or timestamp column; checks range. */
 cy_status cy_builder_append_int(cy_builder *b, int64_t v, cy_error *err);
@@ -372,7 +376,9 @@ cy_status cy_table_select_columns(cy_table *table, int32_t n, const char *const 
                                   cy_table **out, cy_error *err);
 /** The column called name, or NULL (no new reference). */
 cy_column *cy_table_column_by_name(const cy_table *table, const char *name);
+/** Take one more reference to table; returns table. NULL is allowed. */
 cy_table *cy_table_retain(cy_table *table);
+/** Drop one reference, freeing the table (and its column references) on the last. */
 void cy_table_release(cy_table *table);
 /** Bytes of buffer memory the table references (shared buffers counted once per use). */
 int64_t cy_table_nbytes(const cy_table *table);
@@ -400,14 +406,16 @@ cy_status cy_table_reader(cy_table *table, int64_t batch_rows, cy_batch_reader *
  * Values as text
  * ------------------------------------------------------------------------------------- */
 
-/** Convert days since the epoch to a civil date, and back. */
+/** Convert days since 1970-01-01 to a proleptic Gregorian date (year 0 is 1 BC). */
 void cy_date_to_ymd(int64_t days, int64_t *year, int *month, int *day);
+/** Days since 1970-01-01 of a proleptic Gregorian date (month 1..12, day 1..31). */
 int64_t cy_date_from_ymd(int64_t year, int month, int day);
 
 /** Write row i of col as text into buf (NUL-terminated, truncated to size) and return the
  *  length it needed. Nulls are written as null_text. Floats are written with the fewest
  *  digits that read back to the same value; dates as YYYY-MM-DD; timestamps as
- *  YYYY-MM-DD HH:MM:SS[.fraction]. Strings are written raw. */
+ *  YYYY-MM-DD HH:MM:SS[.fraction] (with +00 when zoned: UTC). Strings are written raw;
+ *  binary with \xHH for bytes that are not printable ASCII (and for \, " and '). */
 int64_t cy_column_format_value(const cy_column *col, int64_t i, const char *null_text,
                                char *buf, size_t size);
 

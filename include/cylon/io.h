@@ -53,7 +53,8 @@ typedef struct cy_csv_read_options {
 void cy_csv_read_options_init(cy_csv_read_options *opts);
 
 /** Read a whole CSV file into one table, parsing chunks on all threads. Errors name the
- *  file, line and column and what was expected; on error nothing is returned. */
+ *  file, line and column and what was expected; on error nothing is returned. A string
+ *  column holding more than 2 GiB of text comes back as large_utf8 (large_binary). */
 cy_status cy_csv_read(const char *path, const cy_csv_read_options *opts, cy_table **out,
                       cy_error *err);
 /** Read CSV text from memory; `name` is used in error messages. */
@@ -72,6 +73,7 @@ typedef struct cy_csv_write_options {
   const char *null_value; /**< text for nulls; default "" (empty strings are written "") */
 } cy_csv_write_options;
 
+/** Fill opts with the defaults listed above. */
 void cy_csv_write_options_init(cy_csv_write_options *opts);
 /** Write a table as CSV. The file appears only when complete (written to a temporary name
  *  beside it, then renamed), so a failure never leaves half a file. */
@@ -80,6 +82,44 @@ cy_status cy_csv_write(const cy_table *table, const char *path, const cy_csv_wri
 /** Write a table as CSV to an open stream. */
 cy_status cy_csv_write_stream(const cy_table *table, FILE *out, const cy_csv_write_options *opts,
                               cy_error *err);
+
+/* ---------------------------------------------------------------------------------------
+ * Tables as files, in a format named or told by the file's extension
+ * ------------------------------------------------------------------------------------- */
+
+typedef enum cy_file_format {
+  CY_FORMAT_AUTO = 0, /**< from the path's extension */
+  CY_FORMAT_CSV       /**< .csv, .tsv, .txt */
+} cy_file_format;
+
+/** The format called name ("csv", any case); an error lists the known ones. */
+cy_status cy_file_format_parse(const char *name, cy_file_format *out, cy_error *err);
+/** The format a path's extension implies; an error names the extension. */
+cy_status cy_file_format_of_path(const char *path, cy_file_format *out, cy_error *err);
+/** "csv" (and "auto"). */
+const char *cy_file_format_name(cy_file_format format);
+
+typedef struct cy_table_read_options {
+  cy_file_format format;   /**< default CY_FORMAT_AUTO */
+  cy_csv_read_options csv; /**< CSV settings (cy_csv_read_options_init defaults) */
+} cy_table_read_options;
+
+void cy_table_read_options_init(cy_table_read_options *opts);
+/** Read a whole table from a file in opts->format (or the extension's); opts may be NULL
+ *  for the defaults. */
+cy_status cy_table_read_file(const char *path, const cy_table_read_options *opts,
+                             cy_table **out, cy_error *err);
+
+typedef struct cy_table_write_options {
+  cy_file_format format;    /**< default CY_FORMAT_AUTO */
+  cy_csv_write_options csv; /**< CSV settings (cy_csv_write_options_init defaults) */
+} cy_table_write_options;
+
+void cy_table_write_options_init(cy_table_write_options *opts);
+/** Write a table to a file in opts->format (or the extension's); opts may be NULL. The
+ *  file appears only when complete, so a failure never leaves half a file. */
+cy_status cy_table_write_file(const cy_table *table, const char *path,
+                              const cy_table_write_options *opts, cy_error *err);
 
 #ifdef __cplusplus
 }

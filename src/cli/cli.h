@@ -49,6 +49,11 @@ cy_status cli_read_table(const char *path, const cli_read_options *o, cy_table *
 /* Write a table to a file whose format comes from its extension. */
 cy_status cli_write_table(const cy_table *t, const char *path, char delimiter, cy_error *err);
 
+/* Whole-string number parsing for option values (false on anything else). */
+bool cli_parse_int(const char *s, int64_t *out);
+bool cli_parse_uint(const char *s, uint64_t *out);
+bool cli_parse_double(const char *s, double *out);
+
 /* "12,345,678" */
 const char *cli_count(int64_t n, char *buf, size_t size);
 /* "158.2 MB" */

@@ -118,8 +118,10 @@ static int parse_columns(const char *spec, gen_column *cols, int *ncols) {
        item = strtok_r(NULL, ",", &save)) {
     char *colon = strchr(item, ':');
     if (colon == NULL || n == MAX_COLUMNS || colon - item >= 64) {
+      cli_fail("gen", "--columns wants name:type[,name:type...] (at most %d, names under 64 "
+               "bytes), got '%s'", MAX_COLUMNS, item);
       free(copy);
-      return cli_fail("gen", "--columns wants name:type[,name:type...], got '%s'", item);
+      return 1;
     }
     *colon = 0;
     const char *t = colon + 1;
@@ -132,9 +134,10 @@ static int parse_columns(const char *spec, gen_column *cols, int *ncols) {
     else if (strcmp(t, "timestamp") == 0) type = cy_type_timestamp(CY_MICRO, NULL);
     else if (strcmp(t, "bool") == 0) type = cy_type_make(CY_BOOL);
     else {
-      free(copy);
-      return cli_fail("gen", "column '%s': unknown type '%s' (int64, int32, float64, string, "
-                      "date, timestamp, bool)", item, t);
+      cli_fail("gen", "column '%s': unknown type '%s' (int64, int32, float64, string, date, "
+               "timestamp, bool)", item, t);
+      free(copy); /* after the message: item and t point into it */
+      return 1;
     }
     snprintf(cols[n].name, sizeof cols[n].name, "%s", item);
     cols[n].type = type;
@@ -157,8 +160,10 @@ static cy_status generate(gen_job *j, cy_table **out, cy_error *err) {
       st = cy_buffer_alloc_zeroed(cy_bitmap_bytes(j->rows), &j->values[c], err);
     else if (bits > 0)
       st = cy_buffer_alloc(j->rows * (bits / 8), &j->values[c], err);
-    else if ((j->parts[c] = calloc((size_t)chunks + 1, sizeof(cy_column *))) == NULL)
+    else if ((j->parts[c] = calloc((size_t)chunks + 1, sizeof(cy_column *))) == NULL) {
+      cy_error_set(err, "out of memory generating %lld rows", (long long)j->rows);
       st = CY_ENOMEM;
+    }
     if (st == CY_OK && j->nulls > 0 && !j->cols[c].key)
       st = cy_buffer_alloc(cy_bitmap_bytes(j->rows), &j->validity[c], err);
   }
@@ -237,10 +242,16 @@ int cmd_gen(int argc, char **argv) {
       case 'n':
         if (!parse_rows(optarg, &rows)) return cli_fail("gen", "bad --rows '%s'", optarg);
         break;
-      case 'u': unique = strtod(optarg, NULL); break;
-      case 's': seed = strtoull(optarg, NULL, 10); break;
+      case 'u':
+        if (!cli_parse_double(optarg, &unique)) return cli_fail("gen", "bad --unique '%s'", optarg);
+        break;
+      case 's':
+        if (!cli_parse_uint(optarg, &seed)) return cli_fail("gen", "bad --seed '%s'", optarg);
+        break;
       case 'c': spec = optarg; break;
-      case 'N': nulls = strtod(optarg, NULL); break;
+      case 'N':
+        if (!cli_parse_double(optarg, &nulls)) return cli_fail("gen", "bad --nulls '%s'", optarg);
+        break;
       case 'o': output = optarg; break;
       default: help_gen(stderr); return 2;
     }
@@ -249,8 +260,8 @@ int cmd_gen(int argc, char **argv) {
     help_gen(stderr);
     return 2;
   }
-  if (!(unique > 0) || !(nulls >= 0 && nulls <= 1))
-    return cli_fail("gen", "--unique must be > 0 and --nulls within [0, 1]");
+  if (!(unique > 0 && unique <= 1e6) || !(nulls >= 0 && nulls <= 1))
+    return cli_fail("gen", "--unique must be in (0, 1e6] and --nulls within [0, 1]");
   gen_column cols[MAX_COLUMNS];
   int ncols;
   if (parse_columns(spec, cols, &ncols) != 0) return 1;

@@ -39,9 +39,17 @@ static int parse_args(const char *cmd, int argc, char **argv, cli_read_options *
     if (taken) continue;
     const char *a = argv[i];
     if (rows && (strcmp(a, "-n") == 0 || strcmp(a, "--rows") == 0) && i + 1 < argc) {
-      *rows = strtoll(argv[++i], NULL, 10);
+      if (!cli_parse_int(argv[++i], rows) || *rows < 0) {
+        fprintf(stderr, "cylon %s: bad %s '%s' (a row count)\n", cmd, a, argv[i]);
+        return 2;
+      }
     } else if (width && (strcmp(a, "-w") == 0 || strcmp(a, "--width") == 0) && i + 1 < argc) {
-      *width = atoi(argv[++i]);
+      int64_t w;
+      if (!cli_parse_int(argv[++i], &w) || w < 20 || w > 100000) {
+        fprintf(stderr, "cylon %s: bad %s '%s' (a width of 20 or more)\n", cmd, a, argv[i]);
+        return 2;
+      }
+      *width = (int)w;
     } else if (a[0] == '-' && a[1] != 0) {
       fprintf(stderr, "cylon %s: unknown option '%s' (see cylon %s --help)\n", cmd, a, cmd);
       return 2;
@@ -106,6 +114,7 @@ int cmd_schema(int argc, char **argv) {
   cy_error err;
   cy_batch_reader reader = {0};
   cy_schema schema = {0, NULL};
+  if (strcmp(path, "-") == 0) path = "/dev/stdin"; /* the schema needs only the sample */
   cy_status st = cy_csv_open(path, &ro.csv, &reader, &err);
   if (st == CY_OK) st = reader.get_schema(&reader, &schema, &err);
   if (reader.release) reader.release(&reader);

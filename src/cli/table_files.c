@@ -1,26 +1,19 @@
 /*
- * table_files.c - reading and writing tables by file extension for the commands, the read
+ * table_files.c - reading and writing tables for the commands ("-" for standard input and
+ * output; files by extension through cy_table_read_file / cy_table_write_file), the read
  * options they share, and number formatting for people.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "core/text_parse.h"
 
-static const char *extension(const char *path) {
-  const char *slash = strrchr(path, '/');
-  const char *dot = strrchr(path, '.');
-  return dot && (!slash || dot > slash) ? dot + 1 : "";
-}
-
-static bool is_csv(const char *path) {
-  const char *ext = extension(path);
-  return strcasecmp(ext, "csv") == 0 || strcasecmp(ext, "tsv") == 0 ||
-         strcasecmp(ext, "txt") == 0 || strcmp(path, "-") == 0;
-}
+bool cli_parse_int(const char *s, int64_t *out) { return cy_parse_int64(s, strlen(s), out); }
+bool cli_parse_uint(const char *s, uint64_t *out) { return cy_parse_uint64(s, strlen(s), out); }
+bool cli_parse_double(const char *s, double *out) { return cy_parse_double(s, strlen(s), out); }
 
 void cli_read_options_init(cli_read_options *o) {
   memset(o, 0, sizeof(*o));
@@ -89,7 +82,10 @@ int cli_read_option(cli_read_options *o, int argc, char **argv, int *i) {
     return parse_delimiter(v, &o->csv.delimiter) == 0 ? 1 : -1;
   if (strcmp(a, "--types") == 0) return parse_types(o, v) == 0 ? 1 : -1;
   if (strcmp(a, "--sample") == 0) {
-    o->csv.sample_rows = strtoll(v, NULL, 10);
+    if (!cli_parse_int(v, &o->csv.sample_rows) || o->csv.sample_rows < -1) {
+      fprintf(stderr, "cylon: bad --sample '%s' (a row count, or -1 for all)\n", v);
+      return -1;
+    }
     return 1;
   }
   if (o->csv.num_null_values >= 16) {
@@ -111,24 +107,23 @@ void cli_read_options_help(FILE *out) {
           "  --sample N          rows sampled to infer types (default 20480; -1 = all)\n");
 }
 
+/* "-" is standard input or output, as CSV; other paths go to the io layer, which picks the
+ * format by extension. */
 cy_status cli_read_table(const char *path, const cli_read_options *o, cy_table **out,
                          cy_error *err) {
-  if (is_csv(path)) return cy_csv_read(strcmp(path, "-") == 0 ? "/dev/stdin" : path, &o->csv,
-                                       out, err);
-  cy_error_set(err, "%s: unknown file format '.%s' (cylon reads .csv)", path, extension(path));
-  return CY_ENOTSUP;
+  if (strcmp(path, "-") == 0) return cy_csv_read("/dev/stdin", &o->csv, out, err);
+  cy_table_read_options ro;
+  cy_table_read_options_init(&ro);
+  ro.csv = o->csv;
+  return cy_table_read_file(path, &ro, out, err);
 }
 
 cy_status cli_write_table(const cy_table *t, const char *path, char delimiter, cy_error *err) {
-  if (is_csv(path)) {
-    cy_csv_write_options w;
-    cy_csv_write_options_init(&w);
-    if (delimiter) w.delimiter = delimiter;
-    if (strcmp(path, "-") == 0) return cy_csv_write_stream(t, stdout, &w, err);
-    return cy_csv_write(t, path, &w, err);
-  }
-  cy_error_set(err, "%s: unknown file format '.%s' (cylon writes .csv)", path, extension(path));
-  return CY_ENOTSUP;
+  cy_table_write_options wo;
+  cy_table_write_options_init(&wo);
+  if (delimiter) wo.csv.delimiter = delimiter;
+  if (strcmp(path, "-") == 0) return cy_csv_write_stream(t, stdout, &wo.csv, err);
+  return cy_table_write_file(t, path, &wo, err);
 }
 
 const char *cli_count(int64_t n, char *buf, size_t size) {

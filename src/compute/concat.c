@@ -39,11 +39,26 @@ cy_status cy_column_concat(int32_t n, cy_column *const *columns, cy_column **out
     rows += columns[i]->length;
     bytes += var_bytes(columns[i]);
   }
+  cy_type type = columns[0]->type;
+  /* Past 2 GiB of text the result needs 64-bit offsets (as the CSV reader and take do). */
+  if (bytes > INT32_MAX && type.id == CY_UTF8) type.id = CY_LARGE_UTF8;
+  if (bytes > INT32_MAX && type.id == CY_BINARY) type.id = CY_LARGE_BINARY;
+  bool widened = type.id != columns[0]->type.id;
   cy_builder b;
-  CY_RETURN_NOT_OK(cy_builder_init(&b, columns[0]->type, rows, err));
+  CY_RETURN_NOT_OK(cy_builder_init(&b, type, rows, err));
   cy_status st = cy_builder_reserve(&b, rows, bytes, err);
-  for (int32_t i = 0; st == CY_OK && i < n; i++)
-    st = cy_builder_append_column(&b, columns[i], 0, columns[i]->length, err);
+  for (int32_t i = 0; st == CY_OK && i < n; i++) {
+    if (!widened) {
+      st = cy_builder_append_column(&b, columns[i], 0, columns[i]->length, err);
+      continue;
+    }
+    for (int64_t r = 0; st == CY_OK && r < columns[i]->length; r++) {
+      int64_t len;
+      const uint8_t *p = cy_column_bytes(columns[i], r, &len);
+      st = cy_column_is_valid(columns[i], r) ? cy_builder_append_bytes(&b, p, len, err)
+                                             : cy_builder_append_null(&b, err);
+    }
+  }
   if (st == CY_OK) st = cy_builder_finish(&b, out, err);
   cy_builder_reset(&b);
   return st;

@@ -67,7 +67,14 @@ void cy_hash_column(const cy_column *col, uint64_t *h, bool first) {
     case CY_INT64: case CY_TIMESTAMP: case CY_UINT64: HASH_LOOP(uint64_t, v[i]); break;
     case CY_FLOAT32: HASH_LOOP(float, double_bits((double)v[i])); break;
     case CY_FLOAT64: HASH_LOOP(double, double_bits(v[i])); break;
-    case CY_DECIMAL128: HASH_LOOP(uint64_t, v[2 * i] ^ cy_hash_u64(v[2 * i + 1])); break;
+    case CY_DECIMAL128: { /* two words a value: the offset counts values, not words */
+      const uint64_t *v = (const uint64_t *)col->values->data + 2 * col->offset;
+      for (int64_t i = 0; i < n; i++) {
+        uint64_t x = cy_hash_u64(v[2 * i] ^ cy_hash_u64(v[2 * i + 1]));
+        h[i] = first ? x : cy_hash_combine(h[i], x);
+      }
+      break;
+    }
     case CY_BOOL:
       for (int64_t i = 0; i < n; i++) {
         uint64_t x = cy_hash_u64(cy_column_bool(col, i));

@@ -13,6 +13,14 @@
 
 #include "cylon/compute.h"
 
+/* A 32-bit row index that means "no row" (a null in the output), for cy_column_take32. */
+#define CY_NO_ROW UINT32_MAX
+
+/* cy_column_take with 32-bit indices (CY_NO_ROW gives a null): half the index memory for
+ * operators that make many indices. */
+cy_status cy_column_take32(const cy_column *col, const uint32_t *idx, int64_t n,
+                           cy_column **out, cy_error *err);
+
 /* Resolve n column names to indices; the error says which name is missing, in `what`
  * ("join's left side"), with the table's schema. */
 cy_status cy_find_columns(const cy_table *table, const char *const *names, int32_t n,

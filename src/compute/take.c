@@ -11,27 +11,46 @@
 
 #include "compute/row.h"
 
-#define GATHER(T)                                                          \
-  do {                                                                     \
-    const T *src = (const T *)col->values->data + col->offset;            \
-    T *dst = (T *)values->data;                                            \
-    for (int64_t i = 0; i < n; i++) dst[i] = idx[i] >= 0 ? src[idx[i]] : (T)0; \
+/* Row i of a selection: an int64 index list (-1 = null) or a uint32 one (CY_NO_ROW = null).
+ * Operators that make many indices (joins) use the narrow form to halve their memory. */
+typedef struct selection {
+  const int64_t *i64;
+  const uint32_t *u32;
+} selection;
+
+static inline int64_t sel_at(selection s, int64_t i) {
+  if (s.i64) return s.i64[i];
+  return s.u32[i] == CY_NO_ROW ? -1 : (int64_t)s.u32[i];
+}
+
+#define GATHER(T)                                                                    \
+  do {                                                                               \
+    const T *src = (const T *)col->values->data + col->offset;                      \
+    T *dst = (T *)values->data;                                                      \
+    if (sel.u32) {                                                                   \
+      const uint32_t *u = sel.u32;                                                   \
+      for (int64_t i = 0; i < n; i++) dst[i] = u[i] != CY_NO_ROW ? src[u[i]] : (T)0; \
+    } else {                                                                         \
+      const int64_t *x = sel.i64;                                                    \
+      for (int64_t i = 0; i < n; i++) dst[i] = x[i] >= 0 ? src[x[i]] : (T)0;         \
+    }                                                                                \
   } while (0)
 
 /* Validity of the result: from the source's bitmap, and null for index -1. NULL when no
  * row is null. */
-static cy_status take_validity(const cy_column *col, const int64_t *idx, int64_t n,
+static cy_status take_validity(const cy_column *col, selection sel, int64_t n,
                                cy_buffer **out, int64_t *nulls, cy_error *err) {
   *out = NULL;
   *nulls = 0;
   bool any_minus = false;
-  for (int64_t i = 0; i < n && !any_minus; i++) any_minus = idx[i] < 0;
+  for (int64_t i = 0; i < n && !any_minus; i++) any_minus = sel_at(sel, i) < 0;
   if (col->null_count == 0 && !any_minus) return CY_OK;
   CY_RETURN_NOT_OK(cy_buffer_alloc_zeroed(cy_bitmap_bytes(n), out, err));
   uint8_t *bits = (*out)->data;
   int64_t valid = 0;
   for (int64_t i = 0; i < n; i++) {
-    bool v = idx[i] >= 0 && cy_column_is_valid(col, idx[i]);
+    int64_t k = sel_at(sel, i);
+    bool v = k >= 0 && cy_column_is_valid(col, k);
     if (v) cy_bit_set(bits, i);
     valid += v;
   }
@@ -39,14 +58,15 @@ static cy_status take_validity(const cy_column *col, const int64_t *idx, int64_t
   return CY_OK;
 }
 
-static cy_status take_var(const cy_column *col, const int64_t *idx, int64_t n,
+static cy_status take_var(const cy_column *col, selection sel, int64_t n,
                           cy_buffer **values_out, cy_buffer **data_out, cy_type *type,
                           cy_error *err) {
   int64_t bytes = 0;
   for (int64_t i = 0; i < n; i++) {
-    if (idx[i] < 0) continue;
+    int64_t k = sel_at(sel, i);
+    if (k < 0) continue;
     int64_t len;
-    cy_column_bytes(col, idx[i], &len);
+    cy_column_bytes(col, k, &len);
     bytes += len;
   }
   /* Repeating rows (a join) can push small-offset strings past 2 GiB: switch to large. */
@@ -64,9 +84,10 @@ static cy_status take_var(const cy_column *col, const int64_t *idx, int64_t n,
   if (large) ((int64_t *)(*values_out)->data)[0] = 0;
   else ((int32_t *)(*values_out)->data)[0] = 0;
   for (int64_t i = 0; i < n; i++) {
-    if (idx[i] >= 0) {
+    int64_t k = sel_at(sel, i);
+    if (k >= 0) {
       int64_t len;
-      const uint8_t *p = cy_column_bytes(col, idx[i], &len);
+      const uint8_t *p = cy_column_bytes(col, k, &len);
       memcpy(data + pos, p, (size_t)len);
       pos += len;
     }
@@ -76,20 +97,22 @@ static cy_status take_var(const cy_column *col, const int64_t *idx, int64_t n,
   return CY_OK;
 }
 
-cy_status cy_column_take(const cy_column *col, const int64_t *idx, int64_t n, cy_column **out,
-                         cy_error *err) {
+static cy_status take_column(const cy_column *col, selection sel, int64_t n, cy_column **out,
+                             cy_error *err) {
   cy_buffer *validity, *values = NULL, *data = NULL;
   int64_t nulls;
-  CY_RETURN_NOT_OK(take_validity(col, idx, n, &validity, &nulls, err));
+  CY_RETURN_NOT_OK(take_validity(col, sel, n, &validity, &nulls, err));
   cy_type type = col->type;
   cy_status st = CY_OK;
   int bits = cy_type_bit_width(col->type.id);
   if (bits == 0) {
-    st = take_var(col, idx, n, &values, &data, &type, err);
+    st = take_var(col, sel, n, &values, &data, &type, err);
   } else if (bits == 1) {
     st = cy_buffer_alloc_zeroed(cy_bitmap_bytes(n), &values, err);
-    for (int64_t i = 0; st == CY_OK && i < n; i++)
-      if (idx[i] >= 0 && cy_column_bool(col, idx[i])) cy_bit_set(values->data, i);
+    for (int64_t i = 0; st == CY_OK && i < n; i++) {
+      int64_t k = sel_at(sel, i);
+      if (k >= 0 && cy_column_bool(col, k)) cy_bit_set(values->data, i);
+    }
   } else {
     st = cy_buffer_alloc(n * (bits / 8), &values, err);
     if (st == CY_OK) {
@@ -102,8 +125,9 @@ cy_status cy_column_take(const cy_column *col, const int64_t *idx, int64_t n, cy
           const uint64_t *src = (const uint64_t *)col->values->data + 2 * col->offset;
           uint64_t *dst = (uint64_t *)values->data;
           for (int64_t i = 0; i < n; i++) {
-            dst[2 * i] = idx[i] >= 0 ? src[2 * idx[i]] : 0;
-            dst[2 * i + 1] = idx[i] >= 0 ? src[2 * idx[i] + 1] : 0;
+            int64_t k = sel_at(sel, i);
+            dst[2 * i] = k >= 0 ? src[2 * k] : 0;
+            dst[2 * i + 1] = k >= 0 ? src[2 * k + 1] : 0;
           }
         }
       }
@@ -117,6 +141,18 @@ cy_status cy_column_take(const cy_column *col, const int64_t *idx, int64_t n, cy
 }
 
 #undef GATHER
+
+cy_status cy_column_take(const cy_column *col, const int64_t *idx, int64_t n, cy_column **out,
+                         cy_error *err) {
+  selection sel = {idx, NULL};
+  return take_column(col, sel, n, out, err);
+}
+
+cy_status cy_column_take32(const cy_column *col, const uint32_t *idx, int64_t n,
+                           cy_column **out, cy_error *err) {
+  selection sel = {NULL, idx};
+  return take_column(col, sel, n, out, err);
+}
 
 typedef struct take_job {
   cy_table *table;

@@ -278,7 +278,8 @@ static void content_line(printer *p, int64_t k) {
     box_column *bc = &p->box[b];
     if (b) text_puts(&p->out, "│");
     if (bc->source < 0) {
-      put_cell(p, k < 0 ? "·" : "…", strlen("…"), 1, 1, ALIGN_CENTER);
+      const char *mark = k < 0 ? "·" : "…";
+      put_cell(p, mark, strlen(mark), 1, 1, ALIGN_CENTER);
     } else if (k < 0) {
       put_cell(p, "·", strlen("·"), 1, bc->width, ALIGN_CENTER);
     } else {

@@ -200,7 +200,7 @@ static bool parse_date_prefix(const char **p, const char *end, int64_t *days) {
   int64_t y, m, d;
   bool bc = *p < end && **p == '-';
   *p += bc;
-  if (!read_digits(p, end, 4, 7, &y)) return false;
+  if (!read_digits(p, end, 4, 12, &y)) return false; /* int64 seconds reach 12-digit years */
   if (bc) y = -y;
   if (*p == end || **p != '-') return false;
   (*p)++;
@@ -277,6 +277,12 @@ bool cy_parse_timestamp(const char *s, size_t n, cy_time_unit unit, int64_t *out
   int64_t ns_per_unit = 1000000000 / per;
   int64_t sub = (frac_ns + ns_per_unit / 2) / ns_per_unit; /* round half up (frac >= 0) */
   int64_t v;
+  /* Near the unit's negative end, secs * per alone may overflow while the value with its
+   * (non-negative) fraction fits: borrow one second. */
+  if (secs < 0 && sub > 0) {
+    secs += 1;
+    sub -= per;
+  }
   /* Out of the unit's range (e.g. past 2262 in nanoseconds) is not a timestamp. */
   if (__builtin_mul_overflow(secs, per, &v) || __builtin_add_overflow(v, sub, &v)) return false;
   *out = v;
@@ -311,11 +317,12 @@ bool cy_parse_decimal128(const char *s, size_t n, int32_t precision, int32_t sca
     if (in_frac) frac++;
   }
   if (!any || p != end) return false;
+  if (precision < 1 || precision > 38 || scale < 0 || scale > precision) return false;
   if (frac > scale) frac = scale;
-  for (; frac < scale; frac++) {
-    v *= 10;
-    if (v) digits++;
-  }
+  /* Scaling adds digits; past the precision the value cannot fit (and 128 bits would
+   * wrap), so stop before multiplying. */
+  if (v != 0 && digits + (scale - frac) > precision) return false;
+  for (; frac < scale; frac++) v *= 10;
   if (round_up) v += 1;
   unsigned __int128 limit = 1;
   for (int i = 0; i < precision; i++) limit *= 10;

@@ -48,8 +48,9 @@ cy_status csv_source_open_file(csv_source *src, const char *path, int64_t block,
     return e == ENOENT ? CY_ENOENT : CY_EIO;
   }
   struct stat sb;
-  if (fstat(src->fd, &sb) != 0 || S_ISDIR(sb.st_mode)) {
-    cy_error_set(err, "%s: %s", path, S_ISDIR(sb.st_mode) ? "is a directory" : strerror(errno));
+  bool stat_ok = fstat(src->fd, &sb) == 0;
+  if (!stat_ok || S_ISDIR(sb.st_mode)) {
+    cy_error_set(err, "%s: %s", path, stat_ok ? "is a directory" : strerror(errno));
     close(src->fd);
     src->fd = -1;
     return CY_EIO;
@@ -109,7 +110,11 @@ cy_status csv_source_rewind(csv_source *src, cy_error *err) {
   src->pos = 0;
   src->eof = false;
   if (src->fd >= 0 && lseek(src->fd, 0, SEEK_SET) != 0) {
-    cy_error_set(err, "%s: cannot read again from the start: %s", src->name, strerror(errno));
+    cy_error_set(err,
+                 "%s: a value late in the input needs a wider column type than the sample "
+                 "showed, and this input cannot be read again (%s): give the column types, "
+                 "or sample every row",
+                 src->name, strerror(errno));
     return CY_EIO;
   }
   return csv_source_refill(src, 0, src->block, err);
@@ -165,8 +170,13 @@ static cy_status apply_widening(csv_parser *ps, csv_chunk *chunks, int32_t n, bo
   for (int32_t c = 0; c < ps->num_columns; c++) {
     csv_column *col = &ps->columns[c];
     cy_text_kind kind = col->text;
-    for (int32_t k = 0; k < n; k++)
-      if (chunks[k].widen[c]) kind = cy_text_kind_join(kind, chunks[k].widen[c]);
+    /* Only chunks that ran count, up to the first that failed: later ones were skipped
+     * (no state at all) or may have been split in the wrong place. */
+    for (int32_t k = 0; k < n && chunks[k].widen; k++) {
+      if (chunks[k].needs_widen && chunks[k].widen[c])
+        kind = cy_text_kind_join(kind, chunks[k].widen[c]);
+      if (!chunks[k].done) break;
+    }
     if (kind != col->text) {
       col->text = kind;
       CY_RETURN_NOT_OK(csv_column_set_type(col, cy_text_kind_type(kind), &ps->dialect, err));

@@ -381,8 +381,12 @@ static bool store_text(const csv_column *col, uint8_t *v, const char *s, int64_t
       return true;
     case K_DATE32:
       return cy_parse_date32(s, len, &((int32_t *)v)[0]);
-    case K_TIMESTAMP:
-      return cy_parse_timestamp(s, len, col->type.unit, &((int64_t *)v)[0], NULL);
+    case K_TIMESTAMP: {
+      /* A zone on a zone-less inferred column is a misfit: the column widens to UTC. */
+      bool zone;
+      if (!cy_parse_timestamp(s, len, col->type.unit, &((int64_t *)v)[0], &zone)) return false;
+      return !(zone && col->inferred && col->type.timezone[0] == 0);
+    }
     case K_DECIMAL: {
       uint64_t lo;
       int64_t hi;
@@ -625,7 +629,7 @@ static inline const char *parse_value(const csv_parser *ps, csv_chunk *ck, int32
         while (!d->stop[(uint8_t)*q]) q++;
         if (*q == '\0' && q < ps->text.end) break;
         int64_t n = q - p;
-        if (n < 64 && ((d->null_lengths >> n) & 1)) break; /* might be a null marker */
+        if (n < 64 ? (d->null_lengths >> n) & 1 : d->long_null) break; /* maybe a null */
         if (col->kind == K_STRING ? !utf8_valid(p, n) : memchr(p, '\\', (size_t)n) != NULL)
           break; /* invalid text is an error; escaped blob bytes need decoding */
         return append_bytes(ps, ck, c, row, p, n, err) == CY_OK ? q : NULL;

@@ -50,6 +50,10 @@ static cy_status set_names(csv_parser *ps, const cy_csv_read_options *opts,
   for (int32_t c = 0; c < nc; c++) {
     char *name;
     if (opts->names) {
+      if (opts->names[c] == NULL) {
+        cy_error_set(err, "%s: column name %d of the names option is NULL", ps->text.name, (int)c);
+        return CY_EINVAL;
+      }
       name = strdup(opts->names[c]);
     } else if (fields && fields[c].len > 0) {
       name = malloc((size_t)fields[c].len + 1);
@@ -156,6 +160,9 @@ static cy_status infer_kinds(csv_parser *ps, const cy_csv_read_options *opts, co
   int64_t remaining = src_size < 0 ? 0 : src_size - (start - t->data);
   if (rows > 0 && p > start && remaining > 0)
     ps->expected_rows = (int64_t)((double)remaining * (double)rows / (double)(p - start) * 1.02);
+  /* A sample of short rows would promise too many; rows have 4 bytes or more in practice,
+   * and an underestimate only costs growing later. */
+  if (ps->expected_rows > remaining / 4) ps->expected_rows = remaining / 4;
   if (ps->avg_record_bytes < 1) ps->avg_record_bytes = 1;
   free(fields);
   free(buf);

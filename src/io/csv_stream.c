@@ -23,8 +23,10 @@ typedef struct csv_stream {
   bool done;
   bool inferred; /* some column type came from the sample */
   int64_t sample_rows;
+  int64_t batch_rows;
   char **nulls; /* copies of the null markers, which the dialect points at */
   int32_t num_nulls;
+  char *path;   /* a copy: errors name it long after the caller's string may be gone */
 } csv_stream;
 
 static cy_status stream_schema(cy_batch_reader *self, cy_schema *out, cy_error *err) {
@@ -74,7 +76,15 @@ static cy_status stream_next(cy_batch_reader *self, cy_table **out, cy_error *er
         return st;
       }
     }
-    if (have_rows) return csv_outputs_finish(&s->ps, out, err);
+    if (have_rows) {
+      /* Size the next block from this batch's bytes per row, so batches stay near
+       * batch_rows even when rows grow longer or shorter than the sample's. */
+      int64_t per_row = used / s->ps.rows + 1, block = s->batch_rows * per_row;
+      if (block < MIN_STREAM_BLOCK) block = MIN_STREAM_BLOCK;
+      if (block > MAX_STREAM_BLOCK) block = MAX_STREAM_BLOCK;
+      s->src.block = block;
+      return csv_outputs_finish(&s->ps, out, err);
+    }
   }
   return CY_OK;
 }
@@ -86,6 +96,7 @@ static void stream_release(cy_batch_reader *self) {
     csv_source_close(&s->src);
     for (int32_t i = 0; i < s->num_nulls; i++) free(s->nulls[i]);
     free(s->nulls);
+    free(s->path);
     free(s);
   }
   self->release = NULL;
@@ -127,7 +138,11 @@ cy_status cy_csv_open(const char *path, const cy_csv_read_options *user_opts,
   s->ps.threads = opts.num_threads > 0 ? opts.num_threads : cy_num_threads();
   cy_batch_reader reader = {stream_schema, stream_next, stream_release, s};
   cy_status st = copy_nulls(s, &opts, err);
-  if (st == CY_OK) st = csv_source_open_file(&s->src, path, MIN_STREAM_BLOCK, err);
+  if (st == CY_OK && (s->path = strdup(path)) == NULL) {
+    cy_error_set(err, "out of memory opening a CSV stream");
+    st = CY_ENOMEM;
+  }
+  if (st == CY_OK) st = csv_source_open_file(&s->src, s->path, MIN_STREAM_BLOCK, err);
   if (st == CY_OK) st = csv_source_refill(&s->src, 0, MIN_STREAM_BLOCK, err);
   if (st == CY_OK) st = csv_prepare(&s->ps, &s->src, &opts, &s->from, err);
   if (st != CY_OK) {
@@ -141,7 +156,10 @@ cy_status cy_csv_open(const char *path, const cy_csv_read_options *user_opts,
     s->ps.columns[c].inferred = false;
   }
   int64_t batch = opts.batch_rows > 0 ? opts.batch_rows : 65536;
-  int64_t block = batch * s->ps.avg_record_bytes;
+  s->batch_rows = batch;
+  int64_t block = batch > MAX_STREAM_BLOCK / s->ps.avg_record_bytes
+                      ? MAX_STREAM_BLOCK
+                      : batch * s->ps.avg_record_bytes;
   if (block < MIN_STREAM_BLOCK) block = MIN_STREAM_BLOCK;
   if (block > MAX_STREAM_BLOCK) block = MAX_STREAM_BLOCK;
   s->src.block = block;

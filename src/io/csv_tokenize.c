@@ -31,6 +31,10 @@ cy_status csv_dialect_init(csv_dialect *d, const cy_csv_read_options *opts, cy_e
     cy_error_set(err, "the CSV delimiter must be one byte other than CR, LF, NUL and the quote");
     return CY_EINVAL;
   }
+  if (d->quote == '\n' || d->quote == '\r' || d->quote == '\0') {
+    cy_error_set(err, "the CSV quote must be one byte other than CR, LF and NUL");
+    return CY_EINVAL;
+  }
   d->quoted_nulls = opts->quoted_nulls;
   d->nulls = opts->null_values ? opts->null_values : default_nulls;
   d->num_nulls = opts->null_values ? opts->num_null_values : 1;

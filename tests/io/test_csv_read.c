@@ -342,6 +342,8 @@ static void test_large_parallel(int kinds, int threads) {
     check_generated(all, rows, n);
     cy_table_release(all);
   }
+  cy_memory_reset_peak();
+  int64_t base = cy_memory_current();
   OK(cy_csv_open(path, &o, &reader, &err));
   if (reader.release) {
     int64_t max_batch = 0;
@@ -357,6 +359,9 @@ static void test_large_parallel(int kinds, int threads) {
     reader.release(&reader);
     CHECK(batches > 20);         /* many batches, not one */
     CHECK(max_batch < n / 10);   /* each about batch_rows, far below the whole */
+    /* Memory stays near one batch (the first is the inference sample, 20480 rows): far
+     * below the whole table, about 30 bytes a row. */
+    CHECK(cy_memory_peak() - base < n * 30 / 4);
   }
   unlink(path);
   free(text);
@@ -398,6 +403,74 @@ static void test_stream_errors(void) {
   unlink(path);
 }
 
+/* Review findings, each once a crash or a wrong answer. */
+static void test_regressions(void) {
+  cy_table *t = NULL;
+  /* A bad record in the first chunk of a big single-block input (later chunks skipped). */
+  int64_t n = 200000;
+  char *big = malloc((size_t)n * 4 + 16);
+  int64_t len = sprintf(big, "a,b\n1,2,3\n");
+  for (int64_t i = 0; i < n; i++) len += sprintf(big + len, "i,i\n");
+  cy_csv_read_options o;
+  cy_csv_read_options_init(&o);
+  o.num_threads = 1;
+  FAILS(cy_csv_read_buffer(big, len, "big.csv", &o, &t, &err), CY_EINVAL,
+        "big.csv: line 2: expected 2 fields but found more");
+  free(big);
+  /* Null markers of 64 bytes and more apply to strings as to other types. */
+  char marker[80];
+  memset(marker, 'N', 70);
+  marker[70] = 0;
+  const char *markers[] = {marker, ""};
+  cy_csv_read_options_init(&o);
+  o.null_values = markers;
+  o.num_null_values = 2;
+  char text[256];
+  snprintf(text, sizeof text, "s,k\nabc,1\n%s,2\n", marker);
+  t = read_text(text, &o);
+  if (t) {
+    CHECK(str_is(t, 0, 0, "abc") && !valid(t, 0, 1));
+    cy_table_release(t);
+  }
+  /* A zone seen only after the sample widens a zone-less timestamp column to UTC, so the
+   * type does not depend on the sample size. */
+  cy_csv_read_options_init(&o);
+  o.sample_rows = 1;
+  t = read_text("t\n2020-01-01 10:00:00\n2020-01-01 10:00:00+05:00\n", &o);
+  if (t) {
+    CHECK_EQ_STR(t->columns[0]->type.timezone, "UTC");
+    CHECK_EQ_INT(i64(t, 0, 1), 1577854800000000LL); /* 05:00 UTC */
+    cy_table_release(t);
+  }
+  /* A decimal too wide for its precision is an error, not a wrapped value. */
+  const char *dn[] = {"x"};
+  cy_type dt = cy_type_decimal128(38, 10);
+  cy_csv_read_options_init(&o);
+  o.column_names = dn;
+  o.column_types = &dt;
+  o.num_column_types = 1;
+  const char *wide = "x\n307418529630741852963074185296\n";
+  FAILS(cy_csv_read_buffer(wide, (int64_t)strlen(wide), "d.csv", &o, &t, &err), CY_EINVAL,
+        "expected decimal128(38, 10) but found \"307418529630741852963074185296\"");
+  /* The stream keeps its own copy of the path for later error messages. */
+  char path[] = "/tmp/cylon_csv_test_XXXXXX";
+  int fd = mkstemp(path);
+  const char *body = "a\n1\n2\nx\n";
+  CHECK(write(fd, body, strlen(body)) == (ssize_t)strlen(body));
+  close(fd);
+  char *copy = strdup(path);
+  cy_csv_read_options_init(&o);
+  o.sample_rows = 1;
+  cy_batch_reader r;
+  OK(cy_csv_open(copy, &o, &r, &err));
+  free(copy);
+  if (r.release) {
+    FAILS(cy_batch_reader_read_all(&r, &t, &err), CY_EINVAL, path);
+    r.release(&r);
+  }
+  unlink(path);
+}
+
 int main(void) {
   test_types_and_values();
   test_quoting();
@@ -408,6 +481,7 @@ int main(void) {
   test_large_parallel(5, 2); /* plus stray quotes that mislead the parity split */
   test_large_parallel(5, 1);
   test_stream_errors();
+  test_regressions();
   CHECK_EQ_INT(cy_memory_current(), 0);
   TEST_MAIN_END();
 }

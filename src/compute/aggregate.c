@@ -1,0 +1,418 @@
+/*
+ * aggregate.c - the aggregate kernels of group-by: count, sum, min, max, mean, var, std,
+ * nunique, first, last, median and quantile.
+ *
+ * Each kernel runs over one partition of a grouping at a time (groupby.h), updating the
+ * per-group state of that partition's groups only, so partitions run on all threads with
+ * no locking. Integer sums and means accumulate exactly (int64 with an overflow check, and
+ * 128-bit for means); variances use Welford's update; min, max, first and last of any type
+ * remember a row and gather the values at the end; medians and quantiles sort each group's
+ * values. Nulls are skipped; a group with no value gets a null (count gets 0), as in SQL.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "compute/groupby.h"
+
+static const char *const agg_names[] = {"count", "count_all", "sum",     "min",   "max",
+                                        "mean",  "var",       "std",     "nunique", "first",
+                                        "last",  "median",    "quantile"};
+
+const char *cy_agg_name(cy_agg_op op) {
+  return (unsigned)op < sizeof agg_names / sizeof agg_names[0] ? agg_names[op] : "unknown";
+}
+
+cy_status cy_agg_parse(const char *name, cy_agg_op *out, cy_error *err) {
+  static const struct {
+    const char *alias;
+    cy_agg_op op;
+  } aliases[] = {{"avg", CY_AGG_MEAN}, {"size", CY_AGG_COUNT_ALL}, {"variance", CY_AGG_VAR},
+                 {"stddev", CY_AGG_STD}, {"count_distinct", CY_AGG_NUNIQUE}};
+  for (size_t i = 0; i < sizeof agg_names / sizeof agg_names[0]; i++)
+    if (strcmp(name, agg_names[i]) == 0) {
+      *out = (cy_agg_op)i;
+      return CY_OK;
+    }
+  for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+    if (strcmp(name, aliases[i].alias) == 0) {
+      *out = aliases[i].op;
+      return CY_OK;
+    }
+  cy_error_set(err, "unknown aggregate '%s' (count, count_all, sum, min, max, mean, var, std, "
+                    "nunique, first, last, median, quantile)", name);
+  return CY_EINVAL;
+}
+
+static bool is_float(cy_type_id id) { return id == CY_FLOAT32 || id == CY_FLOAT64; }
+static bool summable(cy_type_id id) { return cy_type_is_numeric(id) || id == CY_BOOL; }
+
+cy_status cy_agg_output_type(const cy_aggregate *agg, const cy_column *col, cy_type *out,
+                             cy_error *err) {
+  char tn[96];
+  cy_agg_op op = agg->op;
+  if ((unsigned)op > CY_AGG_QUANTILE) {
+    cy_error_set(err, "unknown aggregate %d", (int)op);
+    return CY_EINVAL;
+  }
+  if (op == CY_AGG_COUNT || op == CY_AGG_COUNT_ALL || op == CY_AGG_NUNIQUE) {
+    *out = cy_type_make(CY_INT64);
+    return CY_OK;
+  }
+  if (op == CY_AGG_MIN || op == CY_AGG_MAX || op == CY_AGG_FIRST || op == CY_AGG_LAST) {
+    *out = col->type;
+    return CY_OK;
+  }
+  if (!summable(col->type.id)) {
+    cy_error_set(err, "cannot take the %s of column '%s' of type %s (it needs numbers)",
+                 cy_agg_name(op), agg->column, cy_type_name(&col->type, tn, sizeof tn));
+    return CY_EINVAL;
+  }
+  if (op == CY_AGG_QUANTILE && !(agg->quantile >= 0 && agg->quantile <= 1)) {
+    cy_error_set(err, "quantile %g of column '%s' is outside [0, 1]", agg->quantile, agg->column);
+    return CY_EINVAL;
+  }
+  *out = cy_type_make(op == CY_AGG_SUM && !is_float(col->type.id) ? CY_INT64 : CY_FLOAT64);
+  return CY_OK;
+}
+
+/* Per-group accumulators beyond `values`. */
+typedef struct welford {
+  int64_t n;
+  double mean, m2;
+} welford;
+
+typedef struct mean_acc {
+  __int128 isum; /* integers: exact */
+  double fsum;   /* floats */
+  int64_t n;
+} mean_acc;
+
+/* How the kernels keep state, by op and input. */
+static bool keeps_rows(const agg_state *s) {
+  cy_agg_op op = s->agg.op;
+  return op == CY_AGG_FIRST || op == CY_AGG_LAST ||
+         ((op == CY_AGG_MIN || op == CY_AGG_MAX) &&
+          !(s->col->type.id == CY_INT64 || s->col->type.id == CY_FLOAT64));
+}
+
+static size_t state_size(const agg_state *s) {
+  switch (s->agg.op) {
+    case CY_AGG_MEAN: return sizeof(mean_acc);
+    case CY_AGG_VAR: case CY_AGG_STD: return sizeof(welford);
+    default: return keeps_rows(s) ? sizeof(uint32_t) : 8;
+  }
+}
+
+cy_status cy_agg_state_init(agg_state *s, int64_t groups, cy_error *err) {
+  s->by_row = keeps_rows(s);
+  s->values = calloc((size_t)groups + 1, state_size(s));
+  s->valid = calloc((size_t)groups + 1, 1);
+  if (!s->values || !s->valid) goto oom;
+  if (s->by_row)
+    for (int64_t g = 0; g < groups; g++) ((uint32_t *)s->values)[g] = CY_NO_ROW;
+  if (s->agg.op == CY_AGG_NUNIQUE) {
+    s->hashes = malloc(((size_t)s->col->length + 1) * sizeof(uint64_t));
+    if (s->hashes == NULL) goto oom;
+    cy_hash_column(s->col, s->hashes, true);
+  }
+  return CY_OK;
+oom:
+  cy_agg_state_reset(s);
+  cy_error_set(err, "out of memory for the %s of '%s'", cy_agg_name(s->agg.op),
+               s->agg.column ? s->agg.column : "");
+  return CY_ENOMEM;
+}
+
+void cy_agg_state_reset(agg_state *s) {
+  free(s->values);
+  free(s->valid);
+  free(s->hashes);
+  s->values = NULL;
+  s->valid = NULL;
+  s->hashes = NULL;
+}
+
+/* ---- reading values --------------------------------------------------------------- */
+
+static inline double as_double(const cy_column *c, int64_t i) {
+  const uint8_t *p = c->values->data;
+  int64_t k = c->offset + i;
+  switch (c->type.id) {
+    case CY_BOOL: return cy_column_bool(c, i);
+    case CY_INT8: return ((const int8_t *)p)[k];
+    case CY_INT16: return ((const int16_t *)p)[k];
+    case CY_INT32: return ((const int32_t *)p)[k];
+    case CY_INT64: return (double)((const int64_t *)p)[k];
+    case CY_UINT8: return p[k];
+    case CY_UINT16: return ((const uint16_t *)p)[k];
+    case CY_UINT32: return ((const uint32_t *)p)[k];
+    case CY_UINT64: return (double)((const uint64_t *)p)[k];
+    case CY_FLOAT32: return ((const float *)p)[k];
+    default: return ((const double *)p)[k];
+  }
+}
+
+/* Integer value of row i (any integer or bool type); uint64 past INT64_MAX is flagged. */
+static inline int64_t as_int(const cy_column *c, int64_t i, bool *too_big) {
+  if (c->type.id == CY_UINT64) {
+    uint64_t u = ((const uint64_t *)c->values->data)[c->offset + i];
+    if (u > INT64_MAX) *too_big = true;
+    return (int64_t)u;
+  }
+  if (c->type.id == CY_INT64) return ((const int64_t *)c->values->data)[c->offset + i];
+  return (int64_t)as_double(c, i); /* narrower integers are exact as doubles */
+}
+
+/* ---- kernels ---------------------------------------------------------------------- */
+
+/* For each row of partition p: r is the row, gi its group. (The inner one-pass loop only
+ * declares them; `continue` in the body moves on to the next row.) */
+#define FOR_ROWS                                                   \
+  for (int64_t e = g->start[p]; e < g->start[p + 1]; e++)         \
+    for (int64_t r = g->rows[e], gi = g->gid[e], once_ = 1; once_; once_ = 0)
+
+static cy_status overflow(const agg_state *s, cy_error *err) {
+  cy_error_set(err, "the sum of column '%s' overflows int64", s->agg.column);
+  return CY_ERANGE;
+}
+
+static cy_status run_sum(agg_state *s, const grouping *g, int64_t p, cy_error *err) {
+  const cy_column *c = s->col;
+  bool nulls = c->null_count > 0;
+  if (is_float(c->type.id)) {
+    double *acc = s->values;
+    FOR_ROWS {
+      if (nulls && !cy_column_is_valid(c, r)) continue;
+      acc[gi] += as_double(c, r);
+      s->valid[gi] = 1;
+    }
+    return CY_OK;
+  }
+  int64_t *acc = s->values;
+  bool too_big = false;
+  if (c->type.id == CY_INT64 && !nulls) { /* the common case, in a tight loop */
+    const int64_t *v = (const int64_t *)c->values->data + c->offset;
+    FOR_ROWS {
+      if (__builtin_add_overflow(acc[gi], v[r], &acc[gi])) return overflow(s, err);
+      s->valid[gi] = 1;
+    }
+    return CY_OK;
+  }
+  FOR_ROWS {
+    if (nulls && !cy_column_is_valid(c, r)) continue;
+    if (__builtin_add_overflow(acc[gi], as_int(c, r, &too_big), &acc[gi]) || too_big)
+      return overflow(s, err);
+    s->valid[gi] = 1;
+  }
+  return CY_OK;
+}
+
+
+
+static cy_status run_mean(agg_state *s, const grouping *g, int64_t p) {
+  const cy_column *c = s->col;
+  bool nulls = c->null_count > 0, fl = is_float(c->type.id), tb = false;
+  mean_acc *acc = s->values;
+  FOR_ROWS {
+    if (nulls && !cy_column_is_valid(c, r)) continue;
+    if (fl) {
+      acc[gi].fsum += as_double(c, r);
+    } else {
+      acc[gi].isum += c->type.id == CY_UINT64 ? (__int128)((const uint64_t *)c->values->data)[c->offset + r]
+                                              : (__int128)as_int(c, r, &tb);
+    }
+    acc[gi].n++;
+  }
+  return CY_OK;
+}
+
+static cy_status run_welford(agg_state *s, const grouping *g, int64_t p) {
+  const cy_column *c = s->col;
+  bool nulls = c->null_count > 0;
+  welford *w = s->values;
+  FOR_ROWS {
+    if (nulls && !cy_column_is_valid(c, r)) continue;
+    double x = as_double(c, r);
+    welford *a = &w[gi];
+    a->n++;
+    double d = x - a->mean;
+    a->mean += d / (double)a->n;
+    a->m2 += d * (x - a->mean);
+  }
+  return CY_OK;
+}
+
+static cy_status run_count(agg_state *s, const grouping *g, int64_t p) {
+  int64_t *acc = s->values;
+  const cy_column *c = s->col;
+  bool all = s->agg.op == CY_AGG_COUNT_ALL || c == NULL || c->null_count == 0;
+  FOR_ROWS { acc[gi] += all || cy_column_is_valid(c, r); }
+  for (int64_t gg = g->base[p]; gg < g->base[p + 1]; gg++) s->valid[gg] = 1;
+  return CY_OK;
+}
+
+/* min and max of int64 and float64 by value; NaN is the largest float (DuckDB's order). */
+static cy_status run_minmax_typed(agg_state *s, const grouping *g, int64_t p) {
+  const cy_column *c = s->col;
+  bool nulls = c->null_count > 0, is_max = s->agg.op == CY_AGG_MAX;
+  if (c->type.id == CY_INT64) {
+    const int64_t *v = (const int64_t *)c->values->data + c->offset;
+    int64_t *acc = s->values;
+    FOR_ROWS {
+      if (nulls && !cy_column_is_valid(c, r)) continue;
+      if (!s->valid[gi] || (is_max ? v[r] > acc[gi] : v[r] < acc[gi])) acc[gi] = v[r];
+      s->valid[gi] = 1;
+    }
+    return CY_OK;
+  }
+  const double *v = (const double *)c->values->data + c->offset;
+  double *acc = s->values;
+  FOR_ROWS {
+    if (nulls && !cy_column_is_valid(c, r)) continue;
+    double x = v[r], y = acc[gi];
+    bool better = isnan(x) ? (is_max && !isnan(y)) : isnan(y) ? !is_max : is_max ? x > y : x < y;
+    if (!s->valid[gi] || better) acc[gi] = x;
+    s->valid[gi] = 1;
+  }
+  return CY_OK;
+}
+
+/* min, max, first, last of any type by remembering a row. */
+static cy_status run_by_row(agg_state *s, const grouping *g, int64_t p) {
+  const cy_column *c = s->col;
+  uint32_t *best = s->values;
+  cy_agg_op op = s->agg.op;
+  FOR_ROWS {
+    if (!cy_column_is_valid(c, r)) continue;
+    uint32_t b = best[gi];
+    bool take = b == CY_NO_ROW || op == CY_AGG_LAST ||
+                (op == CY_AGG_MIN && cy_value_compare(c, r, c, b) < 0) ||
+                (op == CY_AGG_MAX && cy_value_compare(c, r, c, b) > 0);
+    if (take) best[gi] = (uint32_t)r;
+  }
+  return CY_OK;
+}
+
+/* Distinct non-null values per group: a table of (group, value) pairs for the partition. */
+static cy_status run_nunique(agg_state *s, const grouping *g, int64_t p, cy_error *err) {
+  const cy_column *c = s->col;
+  int64_t n = g->start[p + 1] - g->start[p];
+  uint64_t cap = 16;
+  while (cap < (uint64_t)n * 2) cap <<= 1;
+  uint32_t *slots = calloc(cap, sizeof(uint32_t)); /* entry + 1 */
+  if (slots == NULL) {
+    cy_error_set(err, "out of memory counting distinct values");
+    return CY_ENOMEM;
+  }
+  int64_t *acc = s->values;
+  FOR_ROWS {
+    if (!cy_column_is_valid(c, r)) continue;
+    uint64_t h = cy_hash_combine(s->hashes[r], (uint64_t)gi), at = h & (cap - 1);
+    for (;;) {
+      uint32_t x = slots[at];
+      if (x == 0) {
+        slots[at] = (uint32_t)(e - g->start[p]) + 1;
+        acc[gi]++;
+        break;
+      }
+      int64_t e2 = g->start[p] + x - 1, r2 = g->rows[e2];
+      if (g->gid[e2] == (uint32_t)gi && s->hashes[r2] == s->hashes[r] &&
+          cy_value_compare(c, r, c, r2) == 0)
+        break;
+      at = (at + 1) & (cap - 1);
+    }
+  }
+  for (int64_t gg = g->base[p]; gg < g->base[p + 1]; gg++) s->valid[gg] = 1;
+  free(slots);
+  return CY_OK;
+}
+
+typedef struct gv {
+  uint32_t group;
+  double value;
+} gv;
+
+static int compare_gv(const void *a, const void *b) {
+  const gv *x = a, *y = b;
+  if (x->group != y->group) return x->group < y->group ? -1 : 1;
+  return x->value < y->value ? -1 : x->value > y->value ? 1 : 0;
+}
+
+/* Quantiles by sorting each group's values: linear interpolation between the two nearest
+ * ranks (quantile_cont), so the median of an even count is the mean of the middle two. */
+static cy_status run_quantile(agg_state *s, const grouping *g, int64_t p, cy_error *err) {
+  const cy_column *c = s->col;
+  int64_t n = g->start[p + 1] - g->start[p], k = 0;
+  gv *vals = malloc(((size_t)n + 1) * sizeof(gv));
+  if (vals == NULL) {
+    cy_error_set(err, "out of memory for a quantile");
+    return CY_ENOMEM;
+  }
+  FOR_ROWS {
+    if (!cy_column_is_valid(c, r)) continue;
+    double x = as_double(c, r);
+    if (isnan(x)) continue; /* NaN has no rank among numbers */
+    vals[k].group = (uint32_t)gi;
+    vals[k++].value = x;
+  }
+  qsort(vals, (size_t)k, sizeof(gv), compare_gv);
+  double q = s->agg.op == CY_AGG_MEDIAN ? 0.5 : s->agg.quantile;
+  double *out = s->values;
+  for (int64_t i = 0; i < k;) {
+    int64_t j = i;
+    while (j < k && vals[j].group == vals[i].group) j++;
+    double pos = q * (double)(j - i - 1);
+    int64_t lo = (int64_t)floor(pos);
+    double frac = pos - (double)lo;
+    double a = vals[i + lo].value, b = vals[i + (lo + 1 < j - i ? lo + 1 : lo)].value;
+    out[vals[i].group] = frac == 0 ? a : a + (b - a) * frac;
+    s->valid[vals[i].group] = 1;
+    i = j;
+  }
+  free(vals);
+  return CY_OK;
+}
+
+#undef FOR_ROWS
+
+cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p, cy_error *err) {
+  switch (s->agg.op) {
+    case CY_AGG_COUNT: case CY_AGG_COUNT_ALL: return run_count(s, g, p);
+    case CY_AGG_SUM: return run_sum(s, g, p, err);
+    case CY_AGG_MEAN: return run_mean(s, g, p);
+    case CY_AGG_VAR: case CY_AGG_STD: return run_welford(s, g, p);
+    case CY_AGG_NUNIQUE: return run_nunique(s, g, p, err);
+    case CY_AGG_MEDIAN: case CY_AGG_QUANTILE: return run_quantile(s, g, p, err);
+    default: return s->by_row ? run_by_row(s, g, p) : run_minmax_typed(s, g, p);
+  }
+}
+
+cy_status cy_agg_finish(agg_state *s, int64_t groups, cy_column **out, cy_error *err) {
+  if (s->by_row) return cy_column_take32(s->col, s->values, groups, out, err);
+  double *d = NULL;
+  cy_status st = CY_OK;
+  if (s->agg.op == CY_AGG_MEAN || s->agg.op == CY_AGG_VAR || s->agg.op == CY_AGG_STD) {
+    /* Turn the accumulators into doubles in place of a new array. */
+    d = malloc(((size_t)groups + 1) * sizeof(double));
+    if (d == NULL) {
+      cy_error_set(err, "out of memory finishing an aggregate");
+      return CY_ENOMEM;
+    }
+    for (int64_t gg = 0; gg < groups; gg++) {
+      if (s->agg.op == CY_AGG_MEAN) {
+        mean_acc *a = &((mean_acc *)s->values)[gg];
+        d[gg] = is_float(s->col->type.id) ? a->fsum / (double)a->n : (double)a->isum / (double)a->n;
+        s->valid[gg] = a->n > 0;
+      } else {
+        welford *w = &((welford *)s->values)[gg];
+        double var = w->n > 1 ? w->m2 / (double)(w->n - 1) : 0;
+        d[gg] = s->agg.op == CY_AGG_VAR ? var : sqrt(var);
+        s->valid[gg] = w->n > 1; /* one value has no sample variance */
+      }
+    }
+  }
+  st = cy_column_from_values(s->out_type, d ? (const void *)d : s->values, s->valid, groups, out,
+                             err);
+  free(d);
+  return st;
+}

@@ -1,0 +1,49 @@
+/*
+ * groupby.h - rows assigned to groups, and the aggregate kernels that run over them
+ * (private to the library).
+ *
+ * A grouping lists every row in partition order (rows of a partition keep their original
+ * order) with its group number; the groups of partition p are numbered consecutively from
+ * base[p]. Kernels therefore run on all threads a partition at a time, each partition
+ * writing only its own groups' results, and see each group's rows in their original order
+ * (which first and last rely on).
+ */
+#ifndef CYLON_COMPUTE_GROUPBY_H
+#define CYLON_COMPUTE_GROUPBY_H
+
+#include "compute/hash_keys.h"
+
+typedef struct grouping {
+  int64_t groups;     /* number of groups */
+  int nparts;
+  int64_t *start;     /* nparts + 1: partition p's rows are entries [start[p], start[p + 1]) */
+  const uint32_t *rows; /* per entry: the row */
+  uint32_t *gid;      /* per entry: the group */
+  int64_t *base;      /* nparts + 1: partition p's groups are [base[p], base[p + 1]) */
+  uint32_t *first;    /* per group: its first row (for the key values) */
+} grouping;
+
+/* One aggregate's input and output while kernels run. */
+typedef struct agg_state {
+  cy_aggregate agg;
+  const cy_column *col; /* NULL for count_all */
+  cy_type out_type;
+  uint8_t *valid;       /* per group: has a result (bytes; packed at the end) */
+  void *values;         /* per group: the result (int64, double, or a row number for
+                           min/max of strings, first and last) */
+  uint64_t *hashes;     /* nunique: value hashes per row */
+  bool by_row;          /* values holds row numbers to take from col */
+} agg_state;
+
+/* Check that op fits the column's type and give the output type; errors name both. */
+cy_status cy_agg_output_type(const cy_aggregate *agg, const cy_column *col, cy_type *out,
+                             cy_error *err);
+/* Allocate an aggregate's per-group state for g groups. */
+cy_status cy_agg_state_init(agg_state *s, int64_t groups, cy_error *err);
+void cy_agg_state_reset(agg_state *s);
+/* Run one aggregate over partition p of the grouping. */
+cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p, cy_error *err);
+/* The result column of an aggregate (consumes its per-group values). */
+cy_status cy_agg_finish(agg_state *s, int64_t groups, cy_column **out, cy_error *err);
+
+#endif
