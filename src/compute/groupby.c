@@ -77,17 +77,23 @@ static cy_status aggregate_partition(void *ctx, int64_t p, cy_error *err) {
   return CY_OK;
 }
 
-/* Group the rows of table by its key columns (none: one group of every row). */
-static cy_status make_grouping(cy_table *table, const int32_t *keys, int32_t nkeys,
-                               hash_keys *k, hash_parts *parts, grouping *g, cy_error *err) {
+cy_status cy_grouping_make(cy_table *table, const int32_t *keys, int32_t nkeys, grouping *g,
+                           cy_error *err) {
   memset(g, 0, sizeof(*g));
+  hash_keys *k = &g->keys;
+  hash_parts *parts = &g->parts;
+  if (table->num_rows >= (int64_t)CY_NO_ROW) {
+    cy_error_set(err, "%lld rows is too many to group in one table", (long long)table->num_rows);
+    return CY_ENOTSUP;
+  }
   int64_t rows = table->num_rows;
   if (nkeys == 0) {
     /* One partition holding every row, all in group 0 (even with no rows: SQL gives one
      * row of aggregates over an empty table). */
     parts->bits = 0;
+    parts->count = rows;
     parts->start = calloc(2, sizeof(int64_t));
-    parts->rows = malloc(((size_t)rows + 1) * sizeof(uint32_t));
+    parts->rows = cy_alloc((rows + 1) * (int64_t)sizeof(uint32_t)); /* as hash_parts_make */
     g->gid = calloc((size_t)rows + 1, sizeof(uint32_t));
     g->base = calloc(2, sizeof(int64_t));
     g->first = calloc(1, sizeof(uint32_t));
@@ -139,10 +145,12 @@ oom:
   return CY_ENOMEM;
 }
 
-static void grouping_reset(grouping *g) {
+void cy_grouping_reset(grouping *g) {
   free(g->gid);
   free(g->base);
   free(g->first);
+  hash_parts_reset(&g->parts);
+  hash_keys_reset(&g->keys);
   memset(g, 0, sizeof(*g));
 }
 
@@ -164,11 +172,7 @@ static cy_status run_groupby(cy_table *table, const char *const *by, int32_t num
   agg_state *states = calloc((size_t)num_aggs + 1, sizeof(agg_state));
   cy_column **cols = calloc((size_t)ncols + 1, sizeof(cy_column *));
   char **names = calloc((size_t)ncols + 1, sizeof(char *));
-  hash_keys k;
-  hash_parts parts;
   grouping g;
-  memset(&k, 0, sizeof k);
-  memset(&parts, 0, sizeof parts);
   memset(&g, 0, sizeof g);
   cy_status st = keys && states && cols && names ? CY_OK : CY_ENOMEM;
   if (st != CY_OK) cy_error_set(err, "out of memory grouping");
@@ -183,7 +187,7 @@ static cy_status run_groupby(cy_table *table, const char *const *by, int32_t num
     }
     if (st == CY_OK) st = cy_agg_output_type(&aggs[a], s->col, &s->out_type, err);
   }
-  if (st == CY_OK) st = make_grouping(table, keys, num_by, &k, &parts, &g, err);
+  if (st == CY_OK) st = cy_grouping_make(table, keys, num_by, &g, err);
   for (int32_t a = 0; st == CY_OK && a < num_aggs; a++)
     st = cy_agg_state_init(&states[a], g.groups, err);
   if (st == CY_OK) {
@@ -208,9 +212,7 @@ static cy_status run_groupby(cy_table *table, const char *const *by, int32_t num
     free(names[c]);
   }
   for (int32_t a = 0; states && a < num_aggs; a++) cy_agg_state_reset(&states[a]);
-  grouping_reset(&g);
-  hash_parts_reset(&parts);
-  hash_keys_reset(&k);
+  cy_grouping_reset(&g);
   free(states);
   free(keys);
   free(cols);
@@ -226,18 +228,10 @@ cy_status cy_table_groupby(cy_table *table, const char *const *by, int32_t num_b
                       "aggregates)");
     return CY_EINVAL;
   }
-  if (table->num_rows >= (int64_t)CY_NO_ROW) {
-    cy_error_set(err, "group-by: %lld rows is too many for one table", (long long)table->num_rows);
-    return CY_ENOTSUP;
-  }
   return run_groupby(table, by, num_by, aggs, num_aggs, out, err);
 }
 
 cy_status cy_table_aggregate(cy_table *table, const cy_aggregate *aggs, int32_t num_aggs,
                              cy_table **out, cy_error *err) {
-  if (table->num_rows >= (int64_t)CY_NO_ROW) {
-    cy_error_set(err, "aggregate: %lld rows is too many for one table", (long long)table->num_rows);
-    return CY_ENOTSUP;
-  }
   return run_groupby(table, NULL, 0, aggs, num_aggs, out, err);
 }

@@ -14,6 +14,8 @@
 #include "compute/hash_keys.h"
 
 typedef struct grouping {
+  hash_keys keys;     /* the key columns (kept for equality checks) */
+  hash_parts parts;   /* the rows by partition */
   int64_t groups;     /* number of groups */
   int nparts;
   int64_t *start;     /* nparts + 1: partition p's rows are entries [start[p], start[p + 1]) */
@@ -22,6 +24,12 @@ typedef struct grouping {
   int64_t *base;      /* nparts + 1: partition p's groups are [base[p], base[p + 1]) */
   uint32_t *first;    /* per group: its first row (for the key values) */
 } grouping;
+
+/* Group the rows of table by the key columns keys[0..nkeys) (none: one group holding
+ * every row, even when there are no rows). Null keys are a group of their own. */
+cy_status cy_grouping_make(cy_table *table, const int32_t *keys, int32_t nkeys, grouping *g,
+                           cy_error *err);
+void cy_grouping_reset(grouping *g);
 
 /* One aggregate's input and output while kernels run. */
 typedef struct agg_state {

@@ -84,7 +84,12 @@ static cy_status join_partition(void *ctx, int64_t part, cy_error *err) {
   }
   const uint64_t *ph = pp->hashes + p0;
   const uint32_t *prow = pp->rows + p0;
+  /* About one match a probe row is the common case; reserving it avoids regrowing. */
   cy_status st = CY_OK;
+  if (j->emit_pairs) {
+    st = u32_vec_reserve(&r->probe, pn + pn / 8 + 16, err);
+    if (st == CY_OK) st = u32_vec_reserve(&r->build, pn + pn / 8 + 16, err);
+  }
   for (int64_t e = 0; e < pn && st == CY_OK; e++) {
     uint64_t h = ph[e], s = h & mask;
     uint32_t head = 0;
@@ -295,6 +300,7 @@ static void join_run_reset(join_run *r) {
   hash_parts_reset(&r->bp);
   hash_keys_reset(&r->pk);
   hash_keys_reset(&r->bk);
+  memset(r, 0, sizeof(*r)); /* safe to reset again */
 }
 
 /* Concatenate the partitions' pairs (and the extras) into two index arrays. */
@@ -302,11 +308,11 @@ static cy_status collect_pairs(join_run *r, int64_t parts, uint32_t **probe, uin
                                int64_t *n, cy_error *err) {
   int64_t total = r->extra.probe.len;
   for (int64_t p = 0; p < parts; p++) total += r->results[p].probe.len;
-  *probe = malloc(((size_t)total + 1) * sizeof(uint32_t));
-  *build = malloc(((size_t)total + 1) * sizeof(uint32_t));
+  *probe = cy_alloc((total + 1) * (int64_t)sizeof(uint32_t));
+  *build = cy_alloc((total + 1) * (int64_t)sizeof(uint32_t));
   if (!*probe || !*build) {
-    free(*probe);
-    free(*build);
+    cy_free(*probe, (total + 1) * (int64_t)sizeof(uint32_t));
+    cy_free(*build, (total + 1) * (int64_t)sizeof(uint32_t));
     cy_error_set(err, "out of memory collecting %lld joined rows", (long long)total);
     return CY_ENOMEM;
   }
@@ -385,8 +391,8 @@ static cy_status run_join(cy_table *left, cy_table *right, const int32_t *lk, co
     if (st == CY_OK)
       st = cy_join_output(left, right, left_builds ? bidx : pidx, left_builds ? pidx : bidx, n,
                           lk, rk, o, out, err);
-    free(pidx);
-    free(bidx);
+    cy_free(pidx, (n + 1) * (int64_t)sizeof(uint32_t));
+    cy_free(bidx, (n + 1) * (int64_t)sizeof(uint32_t));
   }
   join_run_reset(&r);
   return st;

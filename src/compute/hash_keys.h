@@ -76,7 +76,15 @@ typedef struct u32_vec {
   int64_t cap;
 } u32_vec;
 
-cy_status u32_vec_push(u32_vec *v, uint32_t x, cy_error *err);
+/* Room for cap entries. */
+cy_status u32_vec_reserve(u32_vec *v, int64_t cap, cy_error *err);
+/* Double the room (the slow path of push). */
+cy_status u32_vec_grow(u32_vec *v, cy_error *err);
+static inline cy_status u32_vec_push(u32_vec *v, uint32_t x, cy_error *err) {
+  if (v->len == v->cap) CY_RETURN_NOT_OK(u32_vec_grow(v, err));
+  v->data[v->len++] = x;
+  return CY_OK;
+}
 void u32_vec_reset(u32_vec *v);
 
 #endif
