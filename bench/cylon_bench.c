@@ -2,6 +2,7 @@
  * cylon_bench.c - time one cylon operation and print the result as one JSON line.
  *
  *   cylon_bench read-csv FILE [--threads N] [--no-warmup]
+ *   cylon_bench op OPERATION FILE [FILE2] [--threads N]
  *
  * bench/run.mjs runs this once per repetition (a fresh process each time, so the memory
  * figures belong to one run) and compares it with DuckDB doing the same task.
@@ -9,6 +10,11 @@
  * read-csv reads the whole file into a table with cy_csv_read. A first, untimed read
  * faults the file into the page cache (unless --no-warmup), so the timed read measures
  * parsing rather than the disk; its time is reported as warmup_seconds.
+ *
+ * op reads its inputs (untimed), then times one operator on them: join (inner on k),
+ * groupby (k: sum, mean and count of v), sort (by k), unique (on k, keeping the first),
+ * union, intersect, difference (of two tables), filter (v < 500000000). rows is the
+ * result's row count and peak_bytes covers the operator only (inputs excluded).
  *
  * Output fields: task, file, rows, columns, threads, seconds (the timed run),
  * warmup_seconds, peak_bytes (cy_memory_peak() over the timed run: buffer memory the
@@ -23,7 +29,10 @@
 #include "cylon/cylon.h"
 
 static void usage(void) {
-  fprintf(stderr, "usage: cylon_bench read-csv FILE [--threads N] [--no-warmup]\n");
+  fprintf(stderr,
+          "usage: cylon_bench read-csv FILE [--threads N] [--no-warmup]\n"
+          "       cylon_bench op join|groupby|sort|unique|union|intersect|difference|filter "
+          "FILE [FILE2] [--threads N]\n");
 }
 
 /* Print a string as a JSON string (file names: escape quotes, backslashes, controls). */
@@ -104,12 +113,93 @@ static int read_csv(int argc, char **argv) {
   return 0;
 }
 
+/* Run the operator called name on a (and b); *out gets its result. */
+static cy_status run_op(const char *name, cy_table *a, cy_table *b, cy_table **out,
+                        cy_error *err) {
+  static const char *const k[] = {"k"};
+  if (strcmp(name, "join") == 0) {
+    cy_join_options o;
+    cy_join_options_init(&o);
+    o.num_keys = 1;
+    o.left_on = k;
+    return cy_table_join(a, b, &o, out, err);
+  }
+  if (strcmp(name, "groupby") == 0) {
+    cy_aggregate aggs[] = {{"v", CY_AGG_SUM, 0, NULL}, {"v", CY_AGG_MEAN, 0, NULL},
+                           {"v", CY_AGG_COUNT, 0, NULL}};
+    return cy_table_groupby(a, k, 1, aggs, 3, out, err);
+  }
+  if (strcmp(name, "sort") == 0) {
+    cy_sort_key key = {"k", false, false};
+    return cy_table_sort(a, &key, 1, out, err);
+  }
+  if (strcmp(name, "unique") == 0) return cy_table_unique(a, k, 1, CY_KEEP_FIRST, out, err);
+  if (strcmp(name, "union") == 0) return cy_table_union(a, b, out, err);
+  if (strcmp(name, "intersect") == 0) return cy_table_intersect(a, b, out, err);
+  if (strcmp(name, "difference") == 0) return cy_table_difference(a, b, out, err);
+  if (strcmp(name, "filter") == 0) {
+    cy_expr *e = NULL;
+    cy_status st = cy_expr_parse("v < 500000000", &e, err);
+    if (st == CY_OK) st = cy_table_select(a, e, out, err);
+    cy_expr_release(e);
+    return st;
+  }
+  cy_error_set(err, "unknown operation '%s'", name);
+  return CY_EINVAL;
+}
+
+static int op(int argc, char **argv) {
+  const char *name = NULL, *files[2] = {NULL, NULL};
+  int nfiles = 0;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+      cy_set_num_threads(atoi(argv[++i]));
+    } else if (argv[i][0] != '-' && !name) {
+      name = argv[i];
+    } else if (argv[i][0] != '-' && nfiles < 2) {
+      files[nfiles++] = argv[i];
+    } else {
+      usage();
+      return 2;
+    }
+  }
+  if (!name || nfiles == 0) {
+    usage();
+    return 2;
+  }
+  cy_table *in[2] = {NULL, NULL}, *out = NULL;
+  double ignored;
+  for (int i = 0; i < nfiles; i++)
+    if (timed_read(files[i], NULL, &in[i], &ignored)) return 1;
+  cy_error err;
+  cy_memory_reset_peak();
+  int64_t base = cy_memory_current();
+  double t0 = cy_now();
+  cy_status st = run_op(name, in[0], in[1], &out, &err);
+  double seconds = cy_now() - t0;
+  if (st != CY_OK) {
+    fprintf(stderr, "cylon_bench: %s: %s\n", name, err.message);
+    return 1;
+  }
+  printf("{\"task\": \"op\", \"op\": \"%s\", \"file\": ", name);
+  put_json_string(files[0], stdout);
+  printf(", \"rows\": %lld, \"columns\": %d, \"threads\": %d, \"seconds\": %.6f, "
+         "\"peak_bytes\": %lld, \"max_rss_bytes\": %lld}\n",
+         (long long)out->num_rows, (int)out->schema.num_fields, cy_num_threads(), seconds,
+         (long long)(cy_memory_peak() - base), (long long)max_rss_bytes());
+  cy_table_release(out);
+  cy_table_release(in[0]);
+  cy_table_release(in[1]);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     usage();
     return 2;
   }
   if (strcmp(argv[1], "read-csv") == 0) return read_csv(argc - 2, argv + 2);
+  if (strcmp(argv[1], "op") == 0) return op(argc - 2, argv + 2);
   fprintf(stderr, "cylon_bench: unknown task '%s'\n", argv[1]);
   usage();
   return 2;

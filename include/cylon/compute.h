@@ -275,7 +275,8 @@ typedef struct cy_aggregate {
   const char *column;
   cy_agg_op op;
   double quantile;         /**< CY_AGG_QUANTILE only, in [0, 1] */
-  const char *output_name; /**< NULL: "<column>_<op>", e.g. "v_sum" */
+  const char *output_name; /**< NULL: "<column>_<op>", e.g. "v_sum"; quantiles
+                                "<column>_q<quantile>", e.g. "v_q0.9" */
 } cy_aggregate;
 
 /** The name of an aggregate ("sum", "count", ...). */

@@ -8,5 +8,6 @@
 #include "cylon/compute.h"
 #include "cylon/core.h"
 #include "cylon/io.h"
+#include "cylon/plan.h"
 
 #endif

@@ -17,6 +17,8 @@ typedef struct cli_command {
   void (*help)(FILE *out);
 } cli_command;
 
+int cmd_run(int argc, char **argv);
+void help_run(FILE *out);
 int cmd_gen(int argc, char **argv);
 void help_gen(FILE *out);
 int cmd_head(int argc, char **argv);

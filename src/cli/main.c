@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 
 static const cli_command commands[] = {
+    {"run", "run a plan: a JSON pipeline of table operators", cmd_run, help_run},
     {"gen", "generate a synthetic table (seeded, reproducible)", cmd_gen, help_gen},
     {"head", "read a table and show its first and last rows", cmd_head, help_head},
     {"schema", "show a table's columns and types", cmd_schema, help_schema},

@@ -99,6 +99,7 @@ static size_t state_size(const agg_state *s) {
   switch (s->agg.op) {
     case CY_AGG_MEAN: return sizeof(mean_acc);
     case CY_AGG_VAR: case CY_AGG_STD: return sizeof(welford);
+    case CY_AGG_SUM: return is_float(s->col->type.id) ? sizeof(double) : sizeof(__int128);
     default: return keeps_rows(s) ? sizeof(uint32_t) : 8;
   }
 }
@@ -176,7 +177,7 @@ static cy_status overflow(const agg_state *s, cy_error *err) {
   return CY_ERANGE;
 }
 
-static cy_status run_sum(agg_state *s, const grouping *g, int64_t p, cy_error *err) {
+static cy_status run_sum(agg_state *s, const grouping *g, int64_t p) {
   const cy_column *c = s->col;
   bool nulls = c->null_count > 0;
   if (is_float(c->type.id)) {
@@ -188,20 +189,23 @@ static cy_status run_sum(agg_state *s, const grouping *g, int64_t p, cy_error *e
     }
     return CY_OK;
   }
-  int64_t *acc = s->values;
-  bool too_big = false;
+  /* 128 bits cannot overflow on any real row count, so only the total is checked (in
+   * cy_agg_finish): a partial sum past int64 that comes back is fine, as in SQL. */
+  __int128 *acc = s->values;
   if (c->type.id == CY_INT64 && !nulls) { /* the common case, in a tight loop */
     const int64_t *v = (const int64_t *)c->values->data + c->offset;
     FOR_ROWS {
-      if (__builtin_add_overflow(acc[gi], v[r], &acc[gi])) return overflow(s, err);
+      acc[gi] += v[r];
       s->valid[gi] = 1;
     }
     return CY_OK;
   }
+  bool unused = false;
   FOR_ROWS {
     if (nulls && !cy_column_is_valid(c, r)) continue;
-    if (__builtin_add_overflow(acc[gi], as_int(c, r, &too_big), &acc[gi]) || too_big)
-      return overflow(s, err);
+    acc[gi] += c->type.id == CY_UINT64
+                   ? (__int128)((const uint64_t *)c->values->data)[c->offset + r]
+                   : (__int128)as_int(c, r, &unused);
     s->valid[gi] = 1;
   }
   return CY_OK;
@@ -365,7 +369,11 @@ static cy_status run_quantile(agg_state *s, const grouping *g, int64_t p, cy_err
     int64_t lo = (int64_t)floor(pos);
     double frac = pos - (double)lo;
     double a = vals[i + lo].value, b = vals[i + (lo + 1 < j - i ? lo + 1 : lo)].value;
-    out[vals[i].group] = frac == 0 ? a : a + (b - a) * frac;
+    /* a + (b - a) * frac is NaN when an end is infinite; the weighted form is not. */
+    double v = frac == 0 || a == b            ? a
+               : isinf(a) || isinf(b)         ? (1 - frac) * a + frac * b
+                                              : a + (b - a) * frac;
+    out[vals[i].group] = v;
     s->valid[vals[i].group] = 1;
     i = j;
   }
@@ -378,7 +386,7 @@ static cy_status run_quantile(agg_state *s, const grouping *g, int64_t p, cy_err
 cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p, cy_error *err) {
   switch (s->agg.op) {
     case CY_AGG_COUNT: case CY_AGG_COUNT_ALL: return run_count(s, g, p);
-    case CY_AGG_SUM: return run_sum(s, g, p, err);
+    case CY_AGG_SUM: return run_sum(s, g, p);
     case CY_AGG_MEAN: return run_mean(s, g, p);
     case CY_AGG_VAR: case CY_AGG_STD: return run_welford(s, g, p);
     case CY_AGG_NUNIQUE: return run_nunique(s, g, p, err);
@@ -391,6 +399,17 @@ cy_status cy_agg_finish(agg_state *s, int64_t groups, cy_column **out, cy_error 
   if (s->by_row) return cy_column_take32(s->col, s->values, groups, out, err);
   double *d = NULL;
   cy_status st = CY_OK;
+  if (s->agg.op == CY_AGG_SUM && !is_float(s->col->type.id)) {
+    /* Narrow the 128-bit totals to int64 in place (each slot holds one of either). */
+    uint8_t *bytes = s->values;
+    for (int64_t gg = 0; gg < groups; gg++) {
+      __int128 v;
+      memcpy(&v, bytes + gg * 16, 16);
+      if (s->valid[gg] && (v > INT64_MAX || v < INT64_MIN)) return overflow(s, err);
+      int64_t narrow = (int64_t)v;
+      memcpy(bytes + gg * 8, &narrow, 8); /* before slot gg's own bytes: already read */
+    }
+  }
   if (s->agg.op == CY_AGG_MEAN || s->agg.op == CY_AGG_VAR || s->agg.op == CY_AGG_STD) {
     /* Turn the accumulators into doubles in place of a new array. */
     d = malloc(((size_t)groups + 1) * sizeof(double));

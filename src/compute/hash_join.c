@@ -164,13 +164,21 @@ typedef struct gather_job {
  * else the right's (through one concatenation and one gather). */
 static cy_status coalesce_key(gather_job *j, int32_t lc, int32_t rc, cy_column **out,
                               cy_error *err) {
-  cy_column *l = j->left->columns[lc], *r = j->right->columns[rc], *rcast = NULL;
-  cy_status st = cy_type_equals(&l->type, &r->type) ? CY_OK
-                                                    : cy_column_cast(r, l->type, &rcast, err);
-  if (st != CY_OK) return st;
-  cy_column *both[2] = {l, rcast ? rcast : r}, *all = NULL;
-  st = cy_column_concat(2, both, &all, err);
+  cy_column *l = j->left->columns[lc], *r = j->right->columns[rc], *lcast = NULL, *rcast = NULL;
+  /* Keys of two numeric types meet at their common type (an int64 and a float64 key give
+   * float64, as USING does), so no right value is truncated into the left's type. */
+  cy_type type = l->type;
+  if (!cy_type_equals(&l->type, &r->type) && cy_type_is_numeric(l->type.id) &&
+      cy_type_is_numeric(r->type.id))
+    type = cy_common_numeric_type(&l->type, &r->type);
+  cy_status st = CY_OK;
+  if (!cy_type_equals(&l->type, &type)) st = cy_column_cast(l, type, &lcast, err);
+  if (st == CY_OK && !cy_type_equals(&r->type, &type)) st = cy_column_cast(r, type, &rcast, err);
+  cy_column *both[2] = {lcast ? lcast : l, rcast ? rcast : r}, *all = NULL;
+  if (st == CY_OK) st = cy_column_concat(2, both, &all, err);
+  cy_column_release(lcast);
   cy_column_release(rcast);
+  if (st != CY_OK) return st;
   uint32_t *idx = st == CY_OK ? malloc(((size_t)j->n + 1) * sizeof(uint32_t)) : NULL;
   if (st == CY_OK && idx == NULL) {
     cy_error_set(err, "out of memory joining");
@@ -319,6 +327,7 @@ static cy_status collect_pairs(join_run *r, int64_t parts, uint32_t **probe, uin
   int64_t at = 0;
   for (int64_t p = -1; p < parts; p++) {
     part_result *pr = p < 0 ? &r->extra : &r->results[p];
+    if (pr->probe.len == 0) continue; /* its arrays may never have been made */
     memcpy(*probe + at, pr->probe.data, (size_t)pr->probe.len * sizeof(uint32_t));
     memcpy(*build + at, pr->build.data, (size_t)pr->build.len * sizeof(uint32_t));
     at += pr->probe.len;

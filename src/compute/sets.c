@@ -138,15 +138,22 @@ cy_status cy_column_isin(const cy_column *col, const cy_column *values, cy_colum
                  cy_type_name(&col->type, x, sizeof x), cy_type_name(&values->type, y, sizeof y));
     return CY_EINVAL;
   }
-  cy_column *cast = NULL;
-  cy_status st = cy_type_equals(&col->type, &values->type)
-                     ? CY_OK
-                     : cy_column_cast(values, col->type, &cast, err);
-  if (st != CY_OK) return st;
+  /* Numbers compare as numbers: both sides in their common type (13 is not in {13.5}). */
+  cy_type type = col->type;
+  if (!cy_type_equals(&col->type, &values->type) && cy_type_is_numeric(col->type.id))
+    type = cy_common_numeric_type(&col->type, &values->type);
+  cy_column *ccast = NULL, *vcast = NULL;
+  cy_status st = CY_OK;
+  if (!cy_type_equals(&col->type, &type)) st = cy_column_cast(col, type, &ccast, err);
+  if (st == CY_OK && !cy_type_equals(&values->type, &type))
+    st = cy_column_cast(values, type, &vcast, err);
   /* Both as one column: a row of col is in values when its group has a row past col. */
-  cy_column *parts[2] = {(cy_column *)col, cast ? cast : (cy_column *)values}, *both = NULL;
-  st = cy_column_concat(2, parts, &both, err);
-  cy_column_release(cast);
+  cy_column *parts[2] = {ccast ? ccast : (cy_column *)col, vcast ? vcast : (cy_column *)values};
+  cy_column *both = NULL;
+  if (st == CY_OK) st = cy_column_concat(2, parts, &both, err);
+  cy_column_release(ccast);
+  cy_column_release(vcast);
+  if (st != CY_OK) return st;
   cy_table *t = NULL;
   const char *name = "v";
   if (st == CY_OK) st = cy_table_make(1, &name, &both, &t, err);

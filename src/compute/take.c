@@ -207,6 +207,69 @@ cy_status cy_table_take(cy_table *table, const int64_t *idx, int64_t n, cy_table
   return st;
 }
 
+/* ---- filter ------------------------------------------------------------------------ */
+
+#define FILTER_CHUNK 65536 /* rows a task scans; a multiple of 64 */
+
+typedef struct filter_job {
+  const cy_column *mask;
+  int64_t *counts; /* per chunk: rows kept, then (after the prefix sum) the first position */
+  uint32_t *idx;
+} filter_job;
+
+/* The 64 mask bits (true and valid) starting at row r, whatever the slice offset. */
+static inline uint64_t mask_word(const cy_column *m, int64_t r, int64_t n) {
+  int64_t bit = m->offset + r;
+  uint64_t w = 0;
+  int64_t take = n - r < 64 ? n - r : 64;
+  if ((bit & 7) == 0 && take == 64) {
+    memcpy(&w, m->values->data + (bit >> 3), 8);
+    if (m->validity) {
+      uint64_t v;
+      memcpy(&v, m->validity->data + (bit >> 3), 8);
+      w &= v;
+    }
+    return w;
+  }
+  for (int64_t k = 0; k < take; k++)
+    if (cy_column_bool(m, r + k) && cy_column_is_valid(m, r + k)) w |= 1ull << k;
+  return w;
+}
+
+static cy_status filter_count(void *ctx, int64_t c, cy_error *err) {
+  filter_job *j = ctx;
+  int64_t n = j->mask->length, lo = c * FILTER_CHUNK, hi = lo + FILTER_CHUNK < n ? lo + FILTER_CHUNK : n;
+  int64_t kept = 0;
+  for (int64_t r = lo; r < hi; r += 64) kept += __builtin_popcountll(mask_word(j->mask, r, hi));
+  j->counts[c] = kept;
+  return CY_OK;
+}
+
+static cy_status filter_fill(void *ctx, int64_t c, cy_error *err) {
+  filter_job *j = ctx;
+  int64_t n = j->mask->length, lo = c * FILTER_CHUNK, hi = lo + FILTER_CHUNK < n ? lo + FILTER_CHUNK : n;
+  uint32_t *out = j->idx + j->counts[c];
+  for (int64_t r = lo; r < hi; r += 64)
+    for (uint64_t w = mask_word(j->mask, r, hi); w; w &= w - 1)
+      *out++ = (uint32_t)(r + __builtin_ctzll(w));
+  return CY_OK;
+}
+
+typedef struct take32_job {
+  cy_table *table;
+  const uint32_t *idx;
+  int64_t n;
+  cy_column **cols;
+} take32_job;
+
+static cy_status take32_one(void *ctx, int64_t c, cy_error *err) {
+  take32_job *j = ctx;
+  return cy_column_take32(j->table->columns[c], j->idx, j->n, &j->cols[c], err);
+}
+
+/* The rows the mask keeps, as a list made on all threads: counts per chunk, their prefix
+ * sums, then each chunk writes its rows at its place. 32-bit row numbers from the huge-page
+ * allocator keep the list small and quick to fault in. */
 cy_status cy_table_filter(cy_table *table, const cy_column *mask, cy_table **out,
                           cy_error *err) {
   if (mask->type.id != CY_BOOL || mask->length != table->num_rows) {
@@ -216,18 +279,48 @@ cy_status cy_table_filter(cy_table *table, const cy_column *mask, cy_table **out
                  (long long)mask->length);
     return CY_EINVAL;
   }
-  int64_t n = mask->length, kept = 0;
-  int64_t *idx = malloc((n > 0 ? (size_t)n : 1) * sizeof(int64_t));
-  if (idx == NULL) {
+  int64_t n = mask->length;
+  if (n >= (int64_t)CY_NO_ROW) {
+    cy_error_set(err, "filter: %lld rows is too many for one table", (long long)n);
+    return CY_ENOTSUP;
+  }
+  int64_t chunks = (n + FILTER_CHUNK - 1) / FILTER_CHUNK;
+  filter_job job = {mask, calloc((size_t)chunks + 1, sizeof(int64_t)), NULL};
+  if (job.counts == NULL) {
     cy_error_set(err, "out of memory filtering %lld rows", (long long)n);
     return CY_ENOMEM;
   }
-  for (int64_t i = 0; i < n; i++) {
-    idx[kept] = i;
-    kept += cy_column_bool(mask, i) && cy_column_is_valid(mask, i);
+  cy_status st = cy_parallel_for(chunks, filter_count, &job, err);
+  int64_t kept = 0;
+  for (int64_t c = 0; c < chunks; c++) {
+    int64_t k = job.counts[c];
+    job.counts[c] = kept;
+    kept += k;
   }
-  cy_status st = cy_table_take(table, idx, kept, out, err);
-  free(idx);
+  int64_t bytes = (kept + 1) * (int64_t)sizeof(uint32_t);
+  if (st == CY_OK && (job.idx = cy_alloc(bytes)) == NULL) {
+    cy_error_set(err, "out of memory filtering %lld rows", (long long)n);
+    st = CY_ENOMEM;
+  }
+  if (st == CY_OK) st = cy_parallel_for(chunks, filter_fill, &job, err);
+  int32_t nc = table->schema.num_fields;
+  cy_column **cols = st == CY_OK ? calloc((size_t)nc + 1, sizeof(cy_column *)) : NULL;
+  if (st == CY_OK && cols == NULL) {
+    cy_error_set(err, "out of memory filtering");
+    st = CY_ENOMEM;
+  }
+  if (st == CY_OK) {
+    take32_job tj = {table, job.idx, kept, cols};
+    st = cy_parallel_for(nc, take32_one, &tj, err);
+  }
+  if (st == CY_OK) {
+    st = adopt(table, cols, out, err);
+    if (st == CY_OK && nc == 0) (*out)->num_rows = kept;
+  }
+  for (int32_t c = 0; cols && c < nc; c++) cy_column_release(cols[c]);
+  free(cols);
+  cy_free(job.idx, bytes);
+  free(job.counts);
   return st;
 }
 

@@ -1,0 +1,161 @@
+/*
+ * test_groupby.c - group-by and whole-table aggregates against hand-computed values: every
+ * aggregate, null keys as a group, several keys, groups with only nulls, empty tables,
+ * output names and types, and the errors (unknown column, a sum of strings, overflow).
+ */
+#include <math.h>
+
+#include "ops_test.h"
+
+static cy_table *groupby(cy_table *t, int32_t nby, const char *const *by,
+                         const cy_aggregate *aggs, int32_t naggs) {
+  cy_table *out = NULL;
+  OK(nby ? cy_table_groupby(t, by, nby, aggs, naggs, &out, &err)
+         : cy_table_aggregate(t, aggs, naggs, &out, &err));
+  return out;
+}
+
+static void test_aggregates(void) {
+  /* Group a: 4, 1, null, 7; group b: null, null; null key group: 2; group c: 5. */
+  cy_table *t = T("g,x,s\na,4,p\na,1,q\na,,q\nb,,r\nb,,\n,2,z\na,7,\nc,5,y\n",
+                  "g:utf8,x:int64,s:utf8");
+  const char *by[] = {"g"};
+  cy_aggregate aggs[] = {
+      {"x", CY_AGG_COUNT, 0, NULL},   {"x", CY_AGG_COUNT_ALL, 0, "rows"},
+      {"x", CY_AGG_SUM, 0, NULL},     {"x", CY_AGG_MIN, 0, NULL},
+      {"x", CY_AGG_MAX, 0, NULL},     {"x", CY_AGG_MEAN, 0, NULL},
+      {"s", CY_AGG_NUNIQUE, 0, NULL}, {"s", CY_AGG_FIRST, 0, NULL},
+      {"s", CY_AGG_LAST, 0, NULL},    {"s", CY_AGG_MAX, 0, NULL},
+  };
+  EXPECT_TABLE(groupby(t, 1, by, aggs, 10),
+               T("g,x_count,rows,x_sum,x_min,x_max,x_mean,s_nunique,s_first,s_last,s_max\n"
+                 "a,3,4,12,1,7,4.0,2,p,q,q\n"
+                 "b,0,2,,,,,1,r,r,r\n"
+                 ",1,1,2,2,2,2.0,1,z,z,z\n"
+                 "c,1,1,5,5,5,5.0,1,y,y,y\n",
+                 "g:utf8,x_count:int64,rows:int64,x_sum:int64,x_min:int64,x_max:int64,"
+                 "x_mean:float64,s_nunique:int64,s_first:utf8,s_last:utf8,s_max:utf8"),
+               false);
+  /* var, std, median and quantile of 1, 4, 7 (a) and of one value (c: no variance). */
+  cy_aggregate stats[] = {{"x", CY_AGG_VAR, 0, NULL},
+                          {"x", CY_AGG_STD, 0, NULL},
+                          {"x", CY_AGG_MEDIAN, 0, NULL},
+                          {"x", CY_AGG_QUANTILE, 0.25, "q"}};
+  cy_table *out = groupby(t, 1, by, stats, 4);
+  if (out) {
+    for (int64_t i = 0; i < out->num_rows; i++) {
+      int64_t len;
+      const uint8_t *g = cy_column_is_valid(out->columns[0], i)
+                             ? cy_column_bytes(out->columns[0], i, &len)
+                             : (const uint8_t *)"-";
+      const double *var = cy_column_data(out->columns[1]), *sd = cy_column_data(out->columns[2]);
+      const double *med = cy_column_data(out->columns[3]), *q = cy_column_data(out->columns[4]);
+      if (*g == 'a') { /* mean 4, squared deviations 9 + 0 + 9 over n - 1 = 2 */
+        CHECK(var[i] == 9.0 && fabs(sd[i] - 3.0) < 1e-12 && med[i] == 4.0);
+        CHECK(q[i] == 2.5); /* rank 0.5 between 1 and 4 */
+      } else if (*g == 'c') {
+        CHECK(!cy_column_is_valid(out->columns[1], i) && med[i] == 5.0 && q[i] == 5.0);
+      } else if (*g == 'b') {
+        CHECK(!cy_column_is_valid(out->columns[3], i));
+      }
+    }
+    cy_table_release(out);
+  }
+  /* Whole-table aggregates: one row, also for an empty table (count 0, sum null). */
+  cy_aggregate whole[] = {{"x", CY_AGG_SUM, 0, "total"}, {"x", CY_AGG_COUNT, 0, "n"},
+                          {"s", CY_AGG_MIN, 0, "first_s"}};
+  EXPECT_TABLE(groupby(t, 0, NULL, whole, 3),
+               T("total,n,first_s\n19,5,p\n", "total:int64,n:int64,first_s:utf8"), true);
+  cy_table *empty = T("g,x,s\n", "g:utf8,x:int64,s:utf8");
+  EXPECT_TABLE(groupby(empty, 0, NULL, whole, 3),
+               T("total,n,first_s\n,0,\n", "total:int64,n:int64,first_s:utf8"), true);
+  EXPECT_TABLE(groupby(empty, 1, by, whole, 3),
+               T("g,total,n,first_s\n", "g:utf8,total:int64,n:int64,first_s:utf8"), true);
+  cy_table_release(empty);
+  cy_table_release(t);
+}
+
+static void test_keys(void) {
+  /* Two keys with nulls; floats sum as float64; bools sum as counts of true. */
+  cy_table *t = T("a,b,f,ok\n1,x,0.5,true\n1,x,0.25,false\n1,,1.0,true\n,x,2.0,true\n"
+                  "1,,4.0,true\n",
+                  "a:int32,b:utf8,f:float64,ok:bool");
+  const char *by[] = {"a", "b"};
+  cy_aggregate aggs[] = {{"f", CY_AGG_SUM, 0, NULL}, {"ok", CY_AGG_SUM, 0, NULL}};
+  EXPECT_TABLE(groupby(t, 2, by, aggs, 2),
+               T("a,b,f_sum,ok_sum\n1,x,0.75,1\n1,,5.0,2\n,x,2.0,1\n",
+                 "a:int32,b:utf8,f_sum:float64,ok_sum:int64"),
+               false);
+  cy_table_release(t);
+}
+
+static void test_errors(void) {
+  cy_table *t = T("g,x,s\na,9223372036854775807,p\na,1,q\n", "g:utf8,x:int64,s:utf8");
+  const char *by[] = {"g"};
+  cy_table *out = NULL;
+  cy_aggregate sum_s = {"s", CY_AGG_SUM, 0, NULL};
+  FAILS(cy_table_groupby(t, by, 1, &sum_s, 1, &out, &err), CY_EINVAL,
+        "cannot take the sum of column 's' of type utf8");
+  cy_aggregate sum_x = {"x", CY_AGG_SUM, 0, NULL};
+  FAILS(cy_table_groupby(t, by, 1, &sum_x, 1, &out, &err), CY_ERANGE,
+        "the sum of column 'x' overflows int64");
+  cy_aggregate q = {"x", CY_AGG_QUANTILE, 1.5, NULL};
+  FAILS(cy_table_groupby(t, by, 1, &q, 1, &out, &err), CY_EINVAL, "outside [0, 1]");
+  const char *missing[] = {"nope"};
+  FAILS(cy_table_groupby(t, missing, 1, &sum_x, 1, &out, &err), CY_ENOENT,
+        "group-by keys: no column named 'nope'");
+  cy_agg_op op;
+  OK(cy_agg_parse("avg", &op, &err));
+  CHECK_EQ_INT(op, CY_AGG_MEAN);
+  FAILS(cy_agg_parse("total", &op, &err), CY_EINVAL, "unknown aggregate 'total'");
+  cy_table_release(t);
+}
+
+/* Many groups across partitions and threads: sums and counts per key checked against
+ * values accumulated directly while the table text was made. */
+static void test_many_groups(void) {
+  int64_t n = 300000, groups = 40000;
+  int64_t *sum = calloc((size_t)groups, sizeof(int64_t)), *cnt = calloc((size_t)groups, sizeof(int64_t));
+  char *text = malloc((size_t)n * 24 + 16);
+  int64_t len = sprintf(text, "k,v\n");
+  uint64_t s = 99;
+  for (int64_t i = 0; i < n; i++) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    int64_t k = (int64_t)((s >> 33) % (uint64_t)groups), v = (int64_t)((s >> 13) % 1000);
+    len += sprintf(text + len, "%lld,%lld\n", (long long)k, (long long)v);
+    sum[k] += v;
+    cnt[k]++;
+  }
+  cy_table *t = T(text, "k:int64,v:int64");
+  const char *by[] = {"k"};
+  cy_aggregate aggs[] = {{"v", CY_AGG_SUM, 0, NULL}, {"v", CY_AGG_COUNT, 0, NULL}};
+  cy_table *out = groupby(t, 1, by, aggs, 2);
+  if (out) {
+    int64_t seen = 0, bad = 0;
+    const int64_t *k = cy_column_data(out->columns[0]), *sm = cy_column_data(out->columns[1]);
+    const int64_t *c = cy_column_data(out->columns[2]);
+    for (int64_t i = 0; i < out->num_rows; i++) {
+      bad += sm[i] != sum[k[i]] || c[i] != cnt[k[i]];
+      seen += cnt[k[i]] > 0;
+    }
+    int64_t nonempty = 0;
+    for (int64_t g = 0; g < groups; g++) nonempty += cnt[g] > 0;
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(out->num_rows, nonempty);
+    CHECK_EQ_INT(seen, nonempty);
+    cy_table_release(out);
+  }
+  cy_table_release(t);
+  free(sum);
+  free(cnt);
+  free(text);
+}
+
+int main(void) {
+  test_aggregates();
+  test_keys();
+  test_errors();
+  test_many_groups();
+  CHECK_EQ_INT(cy_memory_current(), 0);
+  TEST_MAIN_END();
+}
