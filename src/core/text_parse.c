@@ -230,7 +230,9 @@ bool cy_parse_timestamp(const char *s, size_t n, cy_time_unit unit, int64_t *out
   if (!parse_date_prefix(&p, end, &days)) return false;
   if (p == end) { /* a bare date is its midnight, as in SQL casts */
     int64_t v;
-    if (__builtin_mul_overflow(days * 86400, units_per_second[unit], &v)) return false;
+    if (__builtin_mul_overflow(days, 86400, &v) ||
+        __builtin_mul_overflow(v, units_per_second[unit], &v))
+      return false;
     *out = v;
     if (has_zone) *has_zone = false;
     return true;
@@ -272,7 +274,13 @@ bool cy_parse_timestamp(const char *s, size_t n, cy_time_unit unit, int64_t *out
     zone = true;
   }
   if (p != end) return false;
-  int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_s; /* |days| < 4e9 */
+  /* 12-digit years can overflow days * 86400; before 1970 the midnight alone can be out of
+   * range while the instant is not, so borrow a day there (the time of day pays it back). */
+  int64_t tod = hh * 3600 + mm * 60 + ss - offset_s, secs;
+  bool borrow = days < 0;
+  if (__builtin_mul_overflow(days + borrow, 86400, &secs) ||
+      __builtin_add_overflow(secs, tod - (borrow ? 86400 : 0), &secs))
+    return false;
   int64_t per = units_per_second[unit];
   int64_t ns_per_unit = 1000000000 / per;
   int64_t sub = (frac_ns + ns_per_unit / 2) / ns_per_unit; /* round half up (frac >= 0) */

@@ -419,9 +419,13 @@ static cy_status push_member(parser *P, const cy_json_member *m) {
 }
 
 /* Move the top n entries of a scratch stack into the arena. */
-static cy_status settle(parser *P, const void *top, size_t n, size_t size, const void **out) {
+/* Copy the n items of an array or object from the parser's stack (base, from index mark)
+ * into the document's arena. The base may be NULL when nothing was ever pushed. */
+static cy_status settle(parser *P, const void *base, size_t mark, size_t n, size_t size,
+                        const void **out) {
   *out = NULL;
   if (n == 0) return CY_OK;
+  const void *top = (const char *)base + mark * size;
   void *dst = arena_alloc(P->doc, n * size);
   if (dst == NULL) return out_of_memory(P);
   memcpy(dst, top, n * size);
@@ -463,7 +467,7 @@ static cy_status parse_array(parser *P, cy_json *out) {
   }
   out->kind = CY_JSON_ARRAY;
   out->u.arr.len = (int64_t)(P->nvals - mark);
-  CY_RETURN_NOT_OK(settle(P, P->vals + mark, P->nvals - mark, sizeof(cy_json),
+  CY_RETURN_NOT_OK(settle(P, P->vals, mark, P->nvals - mark, sizeof(cy_json),
                           (const void **)&out->u.arr.items));
   P->nvals = mark;
   P->depth--;
@@ -542,10 +546,10 @@ static cy_status parse_object(parser *P, cy_json *out) {
       if (at(P, '}')) return FAIL(P, P->p, "a trailing comma before '}' is not allowed");
     }
   }
-  CY_RETURN_NOT_OK(check_unique_keys(P, P->mems + mark, P->nmems - mark));
+  if (P->nmems > mark) CY_RETURN_NOT_OK(check_unique_keys(P, P->mems + mark, P->nmems - mark));
   out->kind = CY_JSON_OBJECT;
   out->u.obj.len = (int64_t)(P->nmems - mark);
-  CY_RETURN_NOT_OK(settle(P, P->mems + mark, P->nmems - mark, sizeof(cy_json_member),
+  CY_RETURN_NOT_OK(settle(P, P->mems, mark, P->nmems - mark, sizeof(cy_json_member),
                           (const void **)&out->u.obj.members));
   P->nmems = mark;
   P->depth--;
