@@ -166,19 +166,29 @@ static inline int64_t as_int(const cy_column *c, int64_t i, bool *too_big) {
 
 /* ---- kernels ---------------------------------------------------------------------- */
 
-/* For each row of partition p: r is the row, gi its group. (The inner one-pass loop only
- * declares them; `continue` in the body moves on to the next row.) */
-#define FOR_ROWS                                                   \
-  for (int64_t e = g->start[p]; e < g->start[p + 1]; e++)         \
-    for (int64_t r = g->rows[e], gi = g->gid[e], once_ = 1; once_; once_ = 0)
+/* The rows one kernel call sees: a partition's entries, read from the aggregate's column
+ * through their row numbers, or from a copy of the partition's values gathered once for
+ * several aggregates of one column (rows NULL: entry e is row e of the copy). */
+typedef struct agg_rows {
+  const cy_column *col;
+  const uint32_t *rows;
+  const uint32_t *gid;
+  int64_t n;
+} agg_rows;
+
+/* For each entry: r is its row in R->col, gi its group. (The inner one-pass loop only
+ * declares them; `continue` in the body moves on to the next entry.) */
+#define FOR_ROWS                                                              \
+  for (int64_t e = 0; e < R->n; e++)                                        \
+    for (int64_t r = R->rows ? R->rows[e] : e, gi = R->gid[e], once_ = 1; once_; once_ = 0)
 
 static cy_status overflow(const agg_state *s, cy_error *err) {
   cy_error_set(err, "the sum of column '%s' overflows int64", s->agg.column);
   return CY_ERANGE;
 }
 
-static cy_status run_sum(agg_state *s, const grouping *g, int64_t p) {
-  const cy_column *c = s->col;
+static cy_status run_sum(agg_state *s, const agg_rows *R) {
+  const cy_column *c = R->col;
   bool nulls = c->null_count > 0;
   if (is_float(c->type.id)) {
     double *acc = s->values;
@@ -213,8 +223,8 @@ static cy_status run_sum(agg_state *s, const grouping *g, int64_t p) {
 
 
 
-static cy_status run_mean(agg_state *s, const grouping *g, int64_t p) {
-  const cy_column *c = s->col;
+static cy_status run_mean(agg_state *s, const agg_rows *R) {
+  const cy_column *c = R->col;
   bool nulls = c->null_count > 0, fl = is_float(c->type.id), tb = false;
   mean_acc *acc = s->values;
   FOR_ROWS {
@@ -230,8 +240,8 @@ static cy_status run_mean(agg_state *s, const grouping *g, int64_t p) {
   return CY_OK;
 }
 
-static cy_status run_welford(agg_state *s, const grouping *g, int64_t p) {
-  const cy_column *c = s->col;
+static cy_status run_welford(agg_state *s, const agg_rows *R) {
+  const cy_column *c = R->col;
   bool nulls = c->null_count > 0;
   welford *w = s->values;
   FOR_ROWS {
@@ -246,18 +256,17 @@ static cy_status run_welford(agg_state *s, const grouping *g, int64_t p) {
   return CY_OK;
 }
 
-static cy_status run_count(agg_state *s, const grouping *g, int64_t p) {
+static cy_status run_count(agg_state *s, const agg_rows *R) {
   int64_t *acc = s->values;
-  const cy_column *c = s->col;
+  const cy_column *c = R->col;
   bool all = s->agg.op == CY_AGG_COUNT_ALL || c == NULL || c->null_count == 0;
   FOR_ROWS { acc[gi] += all || cy_column_is_valid(c, r); }
-  for (int64_t gg = g->base[p]; gg < g->base[p + 1]; gg++) s->valid[gg] = 1;
-  return CY_OK;
+  return CY_OK; /* every group's count is valid: the caller marks them */
 }
 
 /* min and max of int64 and float64 by value; NaN is the largest float (DuckDB's order). */
-static cy_status run_minmax_typed(agg_state *s, const grouping *g, int64_t p) {
-  const cy_column *c = s->col;
+static cy_status run_minmax_typed(agg_state *s, const agg_rows *R) {
+  const cy_column *c = R->col;
   bool nulls = c->null_count > 0, is_max = s->agg.op == CY_AGG_MAX;
   if (c->type.id == CY_INT64) {
     const int64_t *v = (const int64_t *)c->values->data + c->offset;
@@ -282,8 +291,8 @@ static cy_status run_minmax_typed(agg_state *s, const grouping *g, int64_t p) {
 }
 
 /* min, max, first, last of any type by remembering a row. */
-static cy_status run_by_row(agg_state *s, const grouping *g, int64_t p) {
-  const cy_column *c = s->col;
+static cy_status run_by_row(agg_state *s, const agg_rows *R) {
+  const cy_column *c = R->col;
   uint32_t *best = s->values;
   cy_agg_op op = s->agg.op;
   FOR_ROWS {
@@ -297,12 +306,12 @@ static cy_status run_by_row(agg_state *s, const grouping *g, int64_t p) {
   return CY_OK;
 }
 
-/* Distinct non-null values per group: a table of (group, value) pairs for the partition. */
-static cy_status run_nunique(agg_state *s, const grouping *g, int64_t p, cy_error *err) {
-  const cy_column *c = s->col;
-  int64_t n = g->start[p + 1] - g->start[p];
+/* Distinct non-null values per group: a table of (group, value) pairs for the partition.
+ * Reads the aggregate's own column (value hashes are per original row). */
+static cy_status run_nunique(agg_state *s, const agg_rows *R, cy_error *err) {
+  const cy_column *c = R->col;
   uint64_t cap = 16;
-  while (cap < (uint64_t)n * 2) cap <<= 1;
+  while (cap < (uint64_t)R->n * 2) cap <<= 1;
   uint32_t *slots = calloc(cap, sizeof(uint32_t)); /* entry + 1 */
   if (slots == NULL) {
     cy_error_set(err, "out of memory counting distinct values");
@@ -315,18 +324,17 @@ static cy_status run_nunique(agg_state *s, const grouping *g, int64_t p, cy_erro
     for (;;) {
       uint32_t x = slots[at];
       if (x == 0) {
-        slots[at] = (uint32_t)(e - g->start[p]) + 1;
+        slots[at] = (uint32_t)e + 1;
         acc[gi]++;
         break;
       }
-      int64_t e2 = g->start[p] + x - 1, r2 = g->rows[e2];
-      if (g->gid[e2] == (uint32_t)gi && s->hashes[r2] == s->hashes[r] &&
+      int64_t r2 = R->rows[x - 1];
+      if (R->gid[x - 1] == (uint32_t)gi && s->hashes[r2] == s->hashes[r] &&
           cy_value_compare(c, r, c, r2) == 0)
         break;
       at = (at + 1) & (cap - 1);
     }
   }
-  for (int64_t gg = g->base[p]; gg < g->base[p + 1]; gg++) s->valid[gg] = 1;
   free(slots);
   return CY_OK;
 }
@@ -344,10 +352,10 @@ static int compare_gv(const void *a, const void *b) {
 
 /* Quantiles by sorting each group's values: linear interpolation between the two nearest
  * ranks (quantile_cont), so the median of an even count is the mean of the middle two. */
-static cy_status run_quantile(agg_state *s, const grouping *g, int64_t p, cy_error *err) {
-  const cy_column *c = s->col;
-  int64_t n = g->start[p + 1] - g->start[p], k = 0;
-  gv *vals = malloc(((size_t)n + 1) * sizeof(gv));
+static cy_status run_quantile(agg_state *s, const agg_rows *R, cy_error *err) {
+  const cy_column *c = R->col;
+  int64_t k = 0;
+  gv *vals = malloc(((size_t)R->n + 1) * sizeof(gv));
   if (vals == NULL) {
     cy_error_set(err, "out of memory for a quantile");
     return CY_ENOMEM;
@@ -383,15 +391,34 @@ static cy_status run_quantile(agg_state *s, const grouping *g, int64_t p, cy_err
 
 #undef FOR_ROWS
 
-cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p, cy_error *err) {
+bool cy_agg_reads_values(const agg_state *s) {
   switch (s->agg.op) {
-    case CY_AGG_COUNT: case CY_AGG_COUNT_ALL: return run_count(s, g, p);
-    case CY_AGG_SUM: return run_sum(s, g, p);
-    case CY_AGG_MEAN: return run_mean(s, g, p);
-    case CY_AGG_VAR: case CY_AGG_STD: return run_welford(s, g, p);
-    case CY_AGG_NUNIQUE: return run_nunique(s, g, p, err);
-    case CY_AGG_MEDIAN: case CY_AGG_QUANTILE: return run_quantile(s, g, p, err);
-    default: return s->by_row ? run_by_row(s, g, p) : run_minmax_typed(s, g, p);
+    case CY_AGG_SUM: case CY_AGG_MEAN: case CY_AGG_VAR: case CY_AGG_STD:
+    case CY_AGG_MEDIAN: case CY_AGG_QUANTILE:
+      return true;
+    default:
+      return !s->by_row && (s->agg.op == CY_AGG_MIN || s->agg.op == CY_AGG_MAX);
+  }
+}
+
+cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p,
+                               const cy_column *values, cy_error *err) {
+  int64_t start = g->start[p];
+  agg_rows R = {s->col, g->rows + start, g->gid + start, g->start[p + 1] - start};
+  if (values && cy_agg_reads_values(s)) {
+    R.col = values;
+    R.rows = NULL;
+  }
+  switch (s->agg.op) {
+    case CY_AGG_COUNT: case CY_AGG_COUNT_ALL:
+    case CY_AGG_NUNIQUE:
+      for (int64_t gg = g->base[p]; gg < g->base[p + 1]; gg++) s->valid[gg] = 1;
+      return s->agg.op == CY_AGG_NUNIQUE ? run_nunique(s, &R, err) : run_count(s, &R);
+    case CY_AGG_SUM: return run_sum(s, &R);
+    case CY_AGG_MEAN: return run_mean(s, &R);
+    case CY_AGG_VAR: case CY_AGG_STD: return run_welford(s, &R);
+    case CY_AGG_MEDIAN: case CY_AGG_QUANTILE: return run_quantile(s, &R, err);
+    default: return s->by_row ? run_by_row(s, &R) : run_minmax_typed(s, &R);
   }
 }
 

@@ -70,11 +70,39 @@ typedef struct agg_job {
   const grouping *g;
 } agg_job;
 
+/* Run every aggregate over partition p. A column that two or more aggregates read is
+ * gathered into partition order once, so each of them scans it in sequence instead of
+ * gathering it again through the row numbers. */
 static cy_status aggregate_partition(void *ctx, int64_t p, cy_error *err) {
   agg_job *j = ctx;
-  for (int32_t a = 0; a < j->n; a++)
-    CY_RETURN_NOT_OK(cy_agg_run_partition(&j->states[a], j->g, p, err));
-  return CY_OK;
+  const grouping *g = j->g;
+  int64_t start = g->start[p], n = g->start[p + 1] - start;
+  cy_column **views = calloc((size_t)j->n + 1, sizeof(cy_column *));
+  if (views == NULL) {
+    cy_error_set(err, "out of memory aggregating");
+    return CY_ENOMEM;
+  }
+  cy_status st = CY_OK;
+  for (int32_t a = 0; st == CY_OK && a < j->n; a++) {
+    agg_state *s = &j->states[a];
+    if (!cy_agg_reads_values(s)) continue;
+    int32_t readers = 0, first = a;
+    for (int32_t b = 0; b < j->n; b++) {
+      if (j->states[b].col != s->col || !cy_agg_reads_values(&j->states[b])) continue;
+      readers++;
+      if (b < first) first = b;
+    }
+    if (readers < 2) continue;
+    if (first == a)
+      st = cy_column_take32(s->col, g->rows + start, n, &views[a], err);
+    else
+      views[a] = cy_column_retain(views[first]);
+  }
+  for (int32_t a = 0; st == CY_OK && a < j->n; a++)
+    st = cy_agg_run_partition(&j->states[a], g, p, views[a], err);
+  for (int32_t a = 0; a < j->n; a++) cy_column_release(views[a]);
+  free(views);
+  return st;
 }
 
 cy_status cy_grouping_make(cy_table *table, const int32_t *keys, int32_t nkeys, grouping *g,
@@ -94,10 +122,11 @@ cy_status cy_grouping_make(cy_table *table, const int32_t *keys, int32_t nkeys, 
     parts->count = rows;
     parts->start = calloc(2, sizeof(int64_t));
     parts->rows = cy_alloc((rows + 1) * (int64_t)sizeof(uint32_t)); /* as hash_parts_make */
-    g->gid = calloc((size_t)rows + 1, sizeof(uint32_t));
+    g->gid = cy_alloc((rows + 1) * (int64_t)sizeof(uint32_t));
     g->base = calloc(2, sizeof(int64_t));
     g->first = calloc(1, sizeof(uint32_t));
     if (!parts->start || !parts->rows || !g->gid || !g->base || !g->first) goto oom;
+    memset(g->gid, 0, (size_t)rows * sizeof(uint32_t));
     for (int64_t i = 0; i < rows; i++) parts->rows[i] = (uint32_t)i;
     parts->start[1] = rows;
     g->base[1] = 1;
@@ -112,7 +141,7 @@ cy_status cy_grouping_make(cy_table *table, const int32_t *keys, int32_t nkeys, 
   g->nparts = 1 << parts->bits;
   g->start = parts->start;
   g->rows = parts->rows;
-  g->gid = malloc(((size_t)rows + 1) * sizeof(uint32_t));
+  g->gid = cy_alloc((rows + 1) * (int64_t)sizeof(uint32_t)); /* huge pages: fewer faults */
   g->base = calloc((size_t)g->nparts + 1, sizeof(int64_t));
   int64_t *counts = calloc((size_t)g->nparts, sizeof(int64_t));
   uint32_t **firsts = calloc((size_t)g->nparts, sizeof(uint32_t *));
@@ -146,7 +175,7 @@ oom:
 }
 
 void cy_grouping_reset(grouping *g) {
-  free(g->gid);
+  cy_free(g->gid, (g->parts.count + 1) * (int64_t)sizeof(uint32_t));
   free(g->base);
   free(g->first);
   hash_parts_reset(&g->parts);

@@ -49,8 +49,13 @@ cy_status cy_agg_output_type(const cy_aggregate *agg, const cy_column *col, cy_t
 /* Allocate an aggregate's per-group state for g groups. */
 cy_status cy_agg_state_init(agg_state *s, int64_t groups, cy_error *err);
 void cy_agg_state_reset(agg_state *s);
-/* Run one aggregate over partition p of the grouping. */
-cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p, cy_error *err);
+/* Whether an aggregate reads only values (not row numbers), so it can run on a copy of
+ * the partition's values gathered once for every such aggregate of its column. */
+bool cy_agg_reads_values(const agg_state *s);
+/* Run one aggregate over partition p of the grouping; values, when not NULL, is the
+ * partition's values of the aggregate's column in entry order. */
+cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p,
+                               const cy_column *values, cy_error *err);
 /* The result column of an aggregate (consumes its per-group values). */
 cy_status cy_agg_finish(agg_state *s, int64_t groups, cy_column **out, cy_error *err);
 
