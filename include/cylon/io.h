@@ -84,12 +84,162 @@ cy_status cy_csv_write_stream(const cy_table *table, FILE *out, const cy_csv_wri
                               cy_error *err);
 
 /* ---------------------------------------------------------------------------------------
+ * Where bytes live: local files and object stores (file paths, file://, s3://)
+ * ------------------------------------------------------------------------------------- */
+
+/** Random-access reading of one object (a local file, or an S3 object through ranged
+ *  GETs). Readers of formats with footers (Parquet, Arrow IPC files) read only the ranges
+ *  they need. */
+typedef struct cy_input {
+  /** Read exactly len bytes at offset into buf; reading past the end is an error. */
+  cy_status (*read_at)(struct cy_input *self, int64_t offset, int64_t len, void *buf,
+                       cy_error *err);
+  /** Free the input's resources; NULL after close. */
+  void (*close)(struct cy_input *self);
+  int64_t size;     /**< bytes in the object */
+  const char *name; /**< the URL or path, for messages (never with credentials) */
+  void *private_data;
+} cy_input;
+
+/** Open path (a local path, file://PATH or s3://BUCKET/KEY) for reading. */
+cy_status cy_input_open(const char *url, cy_input *out, cy_error *err);
+
+/** Sequential writing of one object that appears only when committed: a local file is
+ *  written beside its target and renamed; S3 uses a multipart upload completed at commit
+ *  (small objects: one PUT). Abort (or a failed commit) leaves nothing behind. */
+typedef struct cy_output {
+  cy_status (*write)(struct cy_output *self, const void *data, int64_t len, cy_error *err);
+  /** Publish the object and free the output's resources (also on failure). */
+  cy_status (*commit)(struct cy_output *self, cy_error *err);
+  /** Discard what was written and free the output's resources. */
+  void (*abort)(struct cy_output *self);
+  const char *name;
+  void *private_data;
+} cy_output;
+
+/** Open url for writing (creating missing local directories). */
+cy_status cy_output_open(const char *url, cy_output *out, cy_error *err);
+
+/** One object found by a listing. */
+typedef struct cy_object_info {
+  char *url;    /**< full URL (or path) */
+  int64_t size; /**< bytes */
+} cy_object_info;
+
+/** The objects under a directory or key prefix, sorted by URL (recursively; for S3 with
+ *  ListObjectsV2 pagination). Free with cy_object_list_free. */
+cy_status cy_object_list(const char *url, cy_object_info **out, int64_t *count, cy_error *err);
+void cy_object_list_free(cy_object_info *list, int64_t count);
+/** Delete one object (used to clean up; missing is not an error). */
+cy_status cy_object_delete(const char *url, cy_error *err);
+
+/* ---------------------------------------------------------------------------------------
+ * Parquet (our own implementation of the Apache Parquet format)
+ * ------------------------------------------------------------------------------------- */
+
+typedef enum cy_compression {
+  CY_COMPRESSION_NONE = 0,
+  CY_COMPRESSION_SNAPPY,
+  CY_COMPRESSION_GZIP,
+  CY_COMPRESSION_ZSTD,
+  CY_COMPRESSION_LZ4_RAW,
+  CY_COMPRESSION_LZ4, /**< the Hadoop framing (read only) */
+  CY_COMPRESSION_BROTLI
+} cy_compression;
+
+/** The codec called name ("snappy", "zstd", "gzip", "none", ...). */
+cy_status cy_compression_parse(const char *name, cy_compression *out, cy_error *err);
+const char *cy_compression_name(cy_compression c);
+
+typedef struct cy_parquet_read_options {
+  const char *const *columns; /**< columns to read (projection); NULL = all */
+  int32_t num_columns;
+  const int32_t *row_groups;  /**< row groups to read; NULL = all */
+  int32_t num_row_groups;
+  /** Skip row groups whose min/max statistics prove this predicate false for every row
+   *  (rows of the groups read are not filtered). NULL = none. */
+  const cy_expr *predicate;
+  bool verify_checksums;      /**< check page CRCs where present; default true */
+  int num_threads;            /**< 0 = cy_num_threads() */
+} cy_parquet_read_options;
+
+void cy_parquet_read_options_init(cy_parquet_read_options *opts);
+/** Read a Parquet file (any URL cy_input_open takes) into one table. A column this reader
+ *  cannot hold (nested: list, map, struct) is an error naming it, unless projected away. */
+cy_status cy_parquet_read(const char *url, const cy_parquet_read_options *opts,
+                          cy_table **out, cy_error *err);
+/** Read a Parquet file as a stream of batches, one per row group. */
+cy_status cy_parquet_open(const char *url, const cy_parquet_read_options *opts,
+                          cy_batch_reader *out, cy_error *err);
+
+/** What a Parquet footer says, without reading data. */
+typedef struct cy_parquet_info {
+  cy_schema schema;       /**< as cylon will read it (unreadable columns are left out) */
+  int64_t num_rows;
+  int32_t num_row_groups;
+  char *created_by;       /**< the writer, or NULL */
+  char *unreadable;       /**< columns the reader refuses and why, or NULL */
+} cy_parquet_info;
+
+cy_status cy_parquet_read_info(const char *url, cy_parquet_info *out, cy_error *err);
+void cy_parquet_info_reset(cy_parquet_info *info);
+
+typedef struct cy_parquet_write_options {
+  cy_compression compression; /**< default snappy */
+  int compression_level;      /**< 0 = the codec's default */
+  int64_t row_group_rows;     /**< rows per row group; default 1,048,576 */
+  int64_t page_bytes;         /**< target data page size; default 1 MiB */
+  bool dictionary;            /**< dictionary-encode, falling back to PLAIN; default true */
+  int64_t dictionary_page_bytes; /**< past this a column falls back to PLAIN; default 1 MiB */
+  bool statistics;            /**< write min/max/null counts; default true */
+  int num_threads;            /**< 0 = cy_num_threads() */
+} cy_parquet_write_options;
+
+void cy_parquet_write_options_init(cy_parquet_write_options *opts);
+/** Write a table as a Parquet file (any URL cy_output_open takes); all or nothing. */
+cy_status cy_parquet_write(const cy_table *table, const char *url,
+                           const cy_parquet_write_options *opts, cy_error *err);
+
+/* ---------------------------------------------------------------------------------------
+ * Arrow IPC (the stream and file formats of the Arrow columnar specification)
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct cy_ipc_write_options {
+  bool file_format;    /**< true: the file format (magic, footer); false: the stream format */
+  int64_t batch_rows;  /**< rows per record batch; 0 = one batch */
+} cy_ipc_write_options;
+
+void cy_ipc_write_options_init(cy_ipc_write_options *opts);
+/** Write a table in the Arrow IPC stream or file format; all or nothing. */
+cy_status cy_ipc_write(const cy_table *table, const char *url, const cy_ipc_write_options *opts,
+                       cy_error *err);
+/** Read an Arrow IPC stream or file (told apart by the file magic) into one table;
+ *  dictionary-encoded columns are decoded. */
+cy_status cy_ipc_read(const char *url, cy_table **out, cy_error *err);
+/** Read an Arrow IPC stream or file as a stream of batches. */
+cy_status cy_ipc_open(const char *url, cy_batch_reader *out, cy_error *err);
+
+/* ---------------------------------------------------------------------------------------
+ * Datasets: one file, or a directory / key prefix of part files
+ * ------------------------------------------------------------------------------------- */
+
+/** Read rank's share of the dataset at url when `world` readers split it (world = 1: the
+ *  whole dataset as one table). Shares are by file (files sorted by name, dealt out in
+ *  contiguous runs) or, for a single Parquet file, by row group. A rank with no share gets
+ *  an empty table with the dataset's schema. */
+struct cy_table_read_options;
+cy_status cy_dataset_read(const char *url, const struct cy_table_read_options *opts,
+                          int32_t rank, int32_t world, cy_table **out, cy_error *err);
+
+/* ---------------------------------------------------------------------------------------
  * Tables as files, in a format named or told by the file's extension
  * ------------------------------------------------------------------------------------- */
 
 typedef enum cy_file_format {
   CY_FORMAT_AUTO = 0, /**< from the path's extension */
-  CY_FORMAT_CSV       /**< .csv, .tsv, .txt */
+  CY_FORMAT_CSV,      /**< .csv, .tsv, .txt */
+  CY_FORMAT_PARQUET,  /**< .parquet, .pq */
+  CY_FORMAT_IPC       /**< .arrow, .arrows, .ipc, .feather */
 } cy_file_format;
 
 /** The format called name ("csv", any case); an error lists the known ones. */
@@ -102,6 +252,7 @@ const char *cy_file_format_name(cy_file_format format);
 typedef struct cy_table_read_options {
   cy_file_format format;   /**< default CY_FORMAT_AUTO */
   cy_csv_read_options csv; /**< CSV settings (cy_csv_read_options_init defaults) */
+  cy_parquet_read_options parquet; /**< Parquet settings */
 } cy_table_read_options;
 
 void cy_table_read_options_init(cy_table_read_options *opts);
@@ -113,6 +264,8 @@ cy_status cy_table_read_file(const char *path, const cy_table_read_options *opts
 typedef struct cy_table_write_options {
   cy_file_format format;    /**< default CY_FORMAT_AUTO */
   cy_csv_write_options csv; /**< CSV settings (cy_csv_write_options_init defaults) */
+  cy_parquet_write_options parquet; /**< Parquet settings */
+  cy_ipc_write_options ipc;         /**< Arrow IPC settings */
 } cy_table_write_options;
 
 void cy_table_write_options_init(cy_table_write_options *opts);
