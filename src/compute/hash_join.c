@@ -193,12 +193,33 @@ static cy_status coalesce_key(gather_job *j, int32_t lc, int32_t rc, cy_column *
   return st;
 }
 
-static cy_status gather_one(void *ctx, int64_t c, cy_error *err) {
-  gather_job *j = ctx;
-  int32_t nl = j->left->schema.num_fields, s = j->src[c];
-  if (j->coalesce[c] >= 0) return coalesce_key(j, s, j->coalesce[c], &j->out[c], err);
-  if (s < nl) return cy_column_take32(j->left->columns[s], j->lidx, j->n, &j->out[c], err);
-  return cy_column_take32(j->right->columns[s - nl], j->ridx, j->n, &j->out[c], err);
+/* Gather every output column: the coalesced keys one by one, the rest together on all
+ * threads (cy_take_columns splits long columns into row ranges). */
+static cy_status gather_all(gather_job *j, int32_t count, cy_error *err) {
+  int32_t nl = j->left->schema.num_fields, m = 0;
+  const cy_column **cols = calloc((size_t)count + 1, sizeof(cy_column *));
+  cy_selection *sels = calloc((size_t)count + 1, sizeof(cy_selection));
+  cy_column **outs = calloc((size_t)count + 1, sizeof(cy_column *));
+  int32_t *where = calloc((size_t)count + 1, sizeof(int32_t));
+  cy_status st = cols && sels && outs && where ? CY_OK : CY_ENOMEM;
+  if (st != CY_OK) cy_error_set(err, "out of memory joining");
+  for (int32_t c = 0; st == CY_OK && c < count; c++) {
+    int32_t s = j->src[c];
+    if (j->coalesce[c] >= 0) {
+      st = coalesce_key(j, s, j->coalesce[c], &j->out[c], err);
+      continue;
+    }
+    cols[m] = s < nl ? j->left->columns[s] : j->right->columns[s - nl];
+    sels[m].u32 = s < nl ? j->lidx : j->ridx;
+    where[m++] = c;
+  }
+  if (st == CY_OK) st = cy_take_columns(m, cols, sels, j->n, outs, err);
+  for (int32_t i = 0; st == CY_OK && i < m; i++) j->out[where[i]] = outs[i];
+  free(cols);
+  free(sels);
+  free(outs);
+  free(where);
+  return st;
 }
 
 cy_status cy_join_output(cy_table *left, cy_table *right, const uint32_t *lidx,
@@ -236,7 +257,7 @@ cy_status cy_join_output(cy_table *left, cy_table *right, const uint32_t *lidx,
   }
   if (st == CY_OK) {
     gather_job job = {left, right, lidx, ridx, n, src, coal, cols};
-    st = cy_parallel_for(count, gather_one, &job, err);
+    st = gather_all(&job, count, err);
   }
   if (st == CY_OK) {
     st = cy_table_make(count, (const char *const *)names, cols, out, err);

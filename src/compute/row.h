@@ -16,6 +16,18 @@
 /* A 32-bit row index that means "no row" (a null in the output), for cy_column_take32. */
 #define CY_NO_ROW UINT32_MAX
 
+/* Rows to gather: an int64 index list (-1 = null) or a uint32 one (CY_NO_ROW = null).
+ * Operators that make many indices (joins) use the narrow form to halve their memory. */
+typedef struct cy_selection {
+  const int64_t *i64;
+  const uint32_t *u32;
+} cy_selection;
+
+/* Gather n columns, each by its own selection of `rows` entries, on all threads (long
+ * fixed-width columns split into row ranges). out gets n new columns. */
+cy_status cy_take_columns(int32_t n, const cy_column *const *cols, const cy_selection *sels,
+                          int64_t rows, cy_column **out, cy_error *err);
+
 /* cy_column_take with 32-bit indices (CY_NO_ROW gives a null): half the index memory for
  * operators that make many indices. */
 cy_status cy_column_take32(const cy_column *col, const uint32_t *idx, int64_t n,

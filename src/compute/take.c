@@ -11,12 +11,7 @@
 
 #include "compute/row.h"
 
-/* Row i of a selection: an int64 index list (-1 = null) or a uint32 one (CY_NO_ROW = null).
- * Operators that make many indices (joins) use the narrow form to halve their memory. */
-typedef struct selection {
-  const int64_t *i64;
-  const uint32_t *u32;
-} selection;
+typedef cy_selection selection;
 
 static inline int64_t sel_at(selection s, int64_t i) {
   if (s.i64) return s.i64[i];
@@ -154,17 +149,120 @@ cy_status cy_column_take32(const cy_column *col, const uint32_t *idx, int64_t n,
   return take_column(col, sel, n, out, err);
 }
 
-typedef struct take_job {
-  cy_table *table;
-  const int64_t *idx;
-  int64_t n;
-  cy_column **cols;
-} take_job;
+/* ---- many columns on all threads ----------------------------------------------------- */
 
-static cy_status take_one(void *ctx, int64_t c, cy_error *err) {
-  take_job *j = ctx;
-  return cy_column_take(j->table->columns[c], j->idx, j->n, &j->cols[c], err);
+/* Rows a task of the parallel gather copies; a multiple of 8, so that no two tasks write
+ * one byte of a validity bitmap. */
+#define GATHER_RANGE (1 << 20)
+
+/* A fixed-width column being gathered in row ranges. */
+typedef struct split_col {
+  bool split;          /* gathered by ranges (else whole, by take_column) */
+  int width;           /* bytes a value */
+  cy_buffer *values, *validity;
+  int64_t *valid_rows; /* per range: valid rows written */
+} split_col;
+
+typedef struct gather_all_job {
+  const cy_column *const *cols;
+  const selection *sels;
+  int64_t rows, ranges;
+  split_col *split;
+  cy_column **out;
+} gather_all_job;
+
+/* Copy rows [lo, hi) of one split column; returns how many are valid. */
+static int64_t gather_range(const cy_column *col, selection sel, split_col *sc, int64_t lo,
+                            int64_t hi) {
+  const uint8_t *src = col->values->data + col->offset * sc->width;
+  uint8_t *dst = sc->values->data;
+  uint8_t *bits = sc->validity ? sc->validity->data : NULL;
+  int64_t valid = 0;
+  for (int64_t i = lo; i < hi; i++) {
+    int64_t k = sel_at(sel, i);
+    bool ok = k >= 0;
+    switch (sc->width) {
+      case 1: dst[i] = ok ? src[k] : 0; break;
+      case 2: ((uint16_t *)dst)[i] = ok ? ((const uint16_t *)src)[k] : 0; break;
+      case 4: ((uint32_t *)dst)[i] = ok ? ((const uint32_t *)src)[k] : 0; break;
+      default: ((uint64_t *)dst)[i] = ok ? ((const uint64_t *)src)[k] : 0; break;
+    }
+    if (bits) {
+      ok = ok && cy_column_is_valid(col, k);
+      cy_bit_set_to(bits, i, ok);
+      valid += ok;
+    }
+  }
+  return bits ? valid : hi - lo;
 }
+
+static cy_status gather_task(void *ctx, int64_t t, cy_error *err) {
+  gather_all_job *j = ctx;
+  int64_t c = t / j->ranges, r = t % j->ranges;
+  split_col *sc = &j->split[c];
+  if (!sc->split) return r == 0 ? take_column(j->cols[c], j->sels[c], j->rows, &j->out[c], err)
+                                : CY_OK;
+  int64_t lo = r * GATHER_RANGE, hi = lo + GATHER_RANGE < j->rows ? lo + GATHER_RANGE : j->rows;
+  if (lo < hi) sc->valid_rows[r] = gather_range(j->cols[c], j->sels[c], sc, lo, hi);
+  return CY_OK;
+}
+
+cy_status cy_take_columns(int32_t n, const cy_column *const *cols, const cy_selection *sels,
+                          int64_t rows, cy_column **out, cy_error *err) {
+  int64_t ranges = rows > GATHER_RANGE ? (rows + GATHER_RANGE - 1) / GATHER_RANGE : 1;
+  split_col *split = calloc((size_t)n + 1, sizeof(split_col));
+  if (split == NULL) {
+    cy_error_set(err, "out of memory gathering rows");
+    return CY_ENOMEM;
+  }
+  cy_status st = CY_OK;
+  /* Long fixed-width columns (but not bools: bit-packed) are split into row ranges so that
+   * one big column still keeps every core busy. */
+  for (int32_t c = 0; st == CY_OK && c < n; c++) {
+    int bits = cy_type_bit_width(cols[c]->type.id);
+    split_col *sc = &split[c];
+    if (ranges == 1 || bits < 8 || bits > 64) continue;
+    sc->split = true;
+    sc->width = bits / 8;
+    bool minus = false;
+    for (int64_t i = 0; i < rows && !minus; i++) minus = sel_at(sels[c], i) < 0;
+    st = cy_buffer_alloc(rows * sc->width, &sc->values, err);
+    if (st == CY_OK && (cols[c]->null_count > 0 || minus))
+      st = cy_buffer_alloc_zeroed(cy_bitmap_bytes(rows), &sc->validity, err);
+    if (st == CY_OK && (sc->valid_rows = calloc((size_t)ranges, sizeof(int64_t))) == NULL) {
+      cy_error_set(err, "out of memory gathering rows");
+      st = CY_ENOMEM;
+    }
+  }
+  if (st == CY_OK) {
+    gather_all_job job = {cols, sels, rows, ranges, split, out};
+    st = cy_parallel_for((int64_t)n * ranges, gather_task, &job, err);
+  }
+  for (int32_t c = 0; c < n; c++) {
+    split_col *sc = &split[c];
+    if (sc->split && st == CY_OK) {
+      int64_t valid = 0;
+      for (int64_t r = 0; r < ranges; r++) valid += sc->valid_rows[r];
+      st = cy_column_make(cols[c]->type, rows, 0, rows - valid, sc->validity, sc->values, NULL,
+                          &out[c], err);
+      sc->validity = sc->values = NULL; /* taken by the column */
+    }
+    cy_buffer_release(sc->values);
+    cy_buffer_release(sc->validity);
+    free(sc->valid_rows);
+  }
+  free(split);
+  if (st != CY_OK)
+    for (int32_t c = 0; c < n; c++) {
+      cy_column_release(out[c]);
+      out[c] = NULL;
+    }
+  return st;
+}
+
+/* Every column of table gathered by one selection, as a table with the same names. */
+static cy_status take_table(cy_table *table, selection sel, int64_t n, cy_table **out,
+                            cy_error *err);
 
 /* Make a table with `table`'s names from freshly made columns (released here). */
 static cy_status adopt(cy_table *table, cy_column **cols, cy_table **out, cy_error *err) {
@@ -183,7 +281,6 @@ static cy_status adopt(cy_table *table, cy_column **cols, cy_table **out, cy_err
 
 cy_status cy_table_take(cy_table *table, const int64_t *idx, int64_t n, cy_table **out,
                         cy_error *err) {
-  int32_t nc = table->schema.num_fields;
   for (int64_t i = 0; i < n; i++) {
     if (idx[i] < -1 || idx[i] >= table->num_rows) {
       cy_error_set(err, "take: index %lld is outside a table of %lld rows",
@@ -191,19 +288,27 @@ cy_status cy_table_take(cy_table *table, const int64_t *idx, int64_t n, cy_table
       return CY_EINVAL;
     }
   }
-  cy_column **cols = calloc(nc > 0 ? (size_t)nc : 1, sizeof(cy_column *));
-  if (cols == NULL) {
-    cy_error_set(err, "out of memory taking rows");
-    return CY_ENOMEM;
-  }
-  take_job job = {table, idx, n, cols};
-  cy_status st = cy_parallel_for(nc, take_one, &job, err);
+  selection sel = {idx, NULL};
+  return take_table(table, sel, n, out, err);
+}
+
+static cy_status take_table(cy_table *table, selection sel, int64_t n, cy_table **out,
+                            cy_error *err) {
+  int32_t nc = table->schema.num_fields;
+  cy_column **cols = calloc((size_t)nc + 1, sizeof(cy_column *));
+  selection *sels = calloc((size_t)nc + 1, sizeof(selection));
+  cy_status st = cols && sels ? CY_OK : CY_ENOMEM;
+  if (st != CY_OK) cy_error_set(err, "out of memory taking rows");
+  for (int32_t c = 0; st == CY_OK && c < nc; c++) sels[c] = sel;
+  if (st == CY_OK)
+    st = cy_take_columns(nc, (const cy_column *const *)table->columns, sels, n, cols, err);
   if (st == CY_OK) {
     st = adopt(table, cols, out, err);
     if (st == CY_OK && nc == 0) (*out)->num_rows = n;
   }
-  for (int32_t c = 0; c < nc; c++) cy_column_release(cols[c]);
+  for (int32_t c = 0; cols && c < nc; c++) cy_column_release(cols[c]);
   free(cols);
+  free(sels);
   return st;
 }
 
@@ -255,18 +360,6 @@ static cy_status filter_fill(void *ctx, int64_t c, cy_error *err) {
   return CY_OK;
 }
 
-typedef struct take32_job {
-  cy_table *table;
-  const uint32_t *idx;
-  int64_t n;
-  cy_column **cols;
-} take32_job;
-
-static cy_status take32_one(void *ctx, int64_t c, cy_error *err) {
-  take32_job *j = ctx;
-  return cy_column_take32(j->table->columns[c], j->idx, j->n, &j->cols[c], err);
-}
-
 /* The rows the mask keeps, as a list made on all threads: counts per chunk, their prefix
  * sums, then each chunk writes its rows at its place. 32-bit row numbers from the huge-page
  * allocator keep the list small and quick to fault in. */
@@ -303,22 +396,8 @@ cy_status cy_table_filter(cy_table *table, const cy_column *mask, cy_table **out
     st = CY_ENOMEM;
   }
   if (st == CY_OK) st = cy_parallel_for(chunks, filter_fill, &job, err);
-  int32_t nc = table->schema.num_fields;
-  cy_column **cols = st == CY_OK ? calloc((size_t)nc + 1, sizeof(cy_column *)) : NULL;
-  if (st == CY_OK && cols == NULL) {
-    cy_error_set(err, "out of memory filtering");
-    st = CY_ENOMEM;
-  }
-  if (st == CY_OK) {
-    take32_job tj = {table, job.idx, kept, cols};
-    st = cy_parallel_for(nc, take32_one, &tj, err);
-  }
-  if (st == CY_OK) {
-    st = adopt(table, cols, out, err);
-    if (st == CY_OK && nc == 0) (*out)->num_rows = kept;
-  }
-  for (int32_t c = 0; cols && c < nc; c++) cy_column_release(cols[c]);
-  free(cols);
+  selection sel = {NULL, job.idx};
+  if (st == CY_OK) st = take_table(table, sel, kept, out, err);
   cy_free(job.idx, bytes);
   free(job.counts);
   return st;
