@@ -8,6 +8,7 @@
 #include "cylon/compute.h"
 #include "cylon/core.h"
 #include "cylon/io.h"
+#include "cylon/net.h"
 #include "cylon/plan.h"
 
 #endif
