@@ -423,6 +423,9 @@ typedef struct cy_print_options {
   int64_t max_rows;      /**< rows shown; first and last halves when the table is longer */
   int32_t max_width;     /**< total width in characters; 0 = 120 */
   int32_t max_col_width; /**< widest a column may be before values are cut; 0 = 32 */
+  /** When larger than the table's row count: the table holds only the first and last rows
+   *  (up to max_rows of them) of a table this long, which is the count shown. 0 = none. */
+  int64_t total_rows;
 } cy_print_options;
 
 /** Defaults: 10 rows, width 120, column width 32. */

@@ -52,7 +52,8 @@ typedef struct cy_csv_read_options {
 /** Fill opts with the defaults listed above. */
 void cy_csv_read_options_init(cy_csv_read_options *opts);
 
-/** Read a whole CSV file into one table, parsing chunks on all threads. Errors name the
+/** Read a whole CSV file (a local path or an s3:// URL) into one table, parsing chunks on
+ *  all threads. Errors name the
  *  file, line and column and what was expected; on error nothing is returned. A string
  *  column holding more than 2 GiB of text comes back as large_utf8 (large_binary). */
 cy_status cy_csv_read(const char *path, const cy_csv_read_options *opts, cy_table **out,
@@ -75,8 +76,9 @@ typedef struct cy_csv_write_options {
 
 /** Fill opts with the defaults listed above. */
 void cy_csv_write_options_init(cy_csv_write_options *opts);
-/** Write a table as CSV. The file appears only when complete (written to a temporary name
- *  beside it, then renamed), so a failure never leaves half a file. */
+/** Write a table as CSV to a local path or an s3:// URL. The file appears only when
+ *  complete (written to a temporary name beside it, then renamed; an object is committed
+ *  by its cy_output), so a failure never leaves half a file. */
 cy_status cy_csv_write(const cy_table *table, const char *path, const cy_csv_write_options *opts,
                        cy_error *err);
 /** Write a table as CSV to an open stream. */
@@ -177,6 +179,7 @@ typedef struct cy_parquet_info {
   cy_schema schema;       /**< as cylon will read it (unreadable columns are left out) */
   int64_t num_rows;
   int32_t num_row_groups;
+  int64_t *row_group_rows; /**< rows of each row group (num_row_groups of them) */
   char *created_by;       /**< the writer, or NULL */
   char *unreadable;       /**< columns the reader refuses and why, or NULL */
 } cy_parquet_info;

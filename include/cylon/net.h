@@ -17,6 +17,18 @@
  * Nothing waits forever: every wait has a deadline (cy_comm_options.timeout_ms), after which
  * it fails with an error naming the rank that did not answer; a rank whose connection
  * closes makes every wait on it fail at once.
+ *
+ * Failures are collective: in a bulk-synchronous job nothing useful follows a lost rank,
+ * so a lost connection, a wait past its deadline, or cy_comm_abort fails the whole
+ * communicator on every rank: each pending and future request fails promptly with the
+ * first cause, which names the rank at fault. A communicator may be used from several
+ * threads at once; collectives must be called in the same order on every rank.
+ *
+ * Environment (the "env" and "embedded" bootstraps): CYLON_RANK and CYLON_WORLD_SIZE (else
+ * OMPI_COMM_WORLD_RANK / _SIZE or PMI_RANK / PMI_SIZE; else a world of one),
+ * CYLON_BOOTSTRAP_ADDR (HOST:PORT of the rendezvous where ranks exchange addresses),
+ * CYLON_BOOTSTRAP_SERVE=1 (rank 0 serves that rendezvous itself), CYLON_JOB (the job id),
+ * CYLON_ADVERTISE_HOST (tcp: the host others reach this rank at, when not bind_host).
  */
 #ifndef CYLON_NET_H
 #define CYLON_NET_H
@@ -49,17 +61,27 @@ typedef enum cy_reduce_type {
 typedef struct cy_comm_options {
   const char *backend;    /**< "tcp" (default), "mpi", "redis" */
   const char *bootstrap;  /**< "env" (default), "embedded", "redis://[:PASSWORD@]HOST:PORT" */
-  const char *job;        /**< job id for the redis bootstrap and channel */
-  int32_t world_size;     /**< for bootstraps that need it (redis); 0 = from the environment */
-  int64_t timeout_ms;     /**< deadline of every wait and of bootstrap; default 60000 */
+  const char *job;        /**< job id: ranks of different jobs never connect; NULL = CYLON_JOB,
+                               else "cylon" (the launcher makes a random one) */
+  int32_t world_size;     /**< for bootstraps that need it (redis); 0 = from the environment;
+                               elsewhere, if set, it must match */
+  int64_t timeout_ms;     /**< deadline of bootstrap (whole), and of every wait: a wait fails
+                               when its peer has been silent this long; default 60000 */
   const char *bind_host;  /**< tcp: the address to listen on; default 127.0.0.1 */
 } cy_comm_options;
 
+/** Defaults: tcp, env, timeout 60 s, 127.0.0.1. */
 void cy_comm_options_init(cy_comm_options *opts);
 /** Join the world described by opts (bootstrap, then connect). */
 cy_status cy_comm_open(const cy_comm_options *opts, cy_comm **out, cy_error *err);
-/** Leave: finish pending sends, close connections, free. */
+/** Leave: finish pending sends, say goodbye and wait (within the deadline) for the peers'
+ *  goodbyes, close connections, free. Requests never waited for are freed. NULL is
+ *  allowed. */
 void cy_comm_close(cy_comm *comm);
+/** Fail the communicator on purpose (a rank hit an error the others cannot see): every
+ *  pending and future request here and on every other rank fails with why, which is
+ *  sent along. */
+void cy_comm_abort(cy_comm *comm, const char *why);
 
 int32_t cy_comm_rank(const cy_comm *comm);
 int32_t cy_comm_world_size(const cy_comm *comm);
@@ -67,21 +89,26 @@ int32_t cy_comm_world_size(const cy_comm *comm);
 const char *cy_comm_backend(const cy_comm *comm);
 
 /** Start sending len bytes of data to rank dest with tag (0 <= tag < 2^30; higher tags are
- *  the collectives'). data must stay valid until the request completes. */
+ *  the collectives'). data must stay valid until cy_comm_wait returns for the request.
+ *  Every started request must be waited for (or freed by cy_comm_close). */
 cy_status cy_comm_isend(cy_comm *comm, int32_t dest, int32_t tag, const void *data, int64_t len,
                         cy_comm_request *req, cy_error *err);
 /** Start receiving the next message from rank src with tag (any size). */
 cy_status cy_comm_irecv(cy_comm *comm, int32_t src, int32_t tag, cy_comm_request *req,
                         cy_error *err);
-/** Wait for a request to complete (or its deadline; the error names the peer). */
+/** Wait for a request to complete (or its deadline; the error names the peer). On return,
+ *  success or not, the request is finished: a send's data is no longer used, and a
+ *  receive's message is in req->data (the caller's reference; NULL on failure). Waiting
+ *  for a zeroed request (impl NULL) does nothing. */
 cy_status cy_comm_wait(cy_comm *comm, cy_comm_request *req, cy_error *err);
-/** Wait for n requests. */
+/** Wait for n requests; all of them are finished on return. When one fails, the
+ *  communicator fails, so the others end at once; the first failure is reported. */
 cy_status cy_comm_wait_all(cy_comm *comm, int32_t n, cy_comm_request *reqs, cy_error *err);
 
 /** Every rank waits until all have arrived. */
 cy_status cy_comm_barrier(cy_comm *comm, cy_error *err);
-/** root's buffer to every rank: on root, *data is input (len bytes); elsewhere *out gets a
- *  new buffer. */
+/** root's buffer to every rank: on root, data is the input (len bytes) and *out, if out is
+ *  not NULL, gets a copy; elsewhere data and len are ignored and *out gets a new buffer. */
 cy_status cy_comm_bcast(cy_comm *comm, int32_t root, const void *data, int64_t len,
                         cy_buffer **out, cy_error *err);
 /** Every rank's bytes, in rank order, to root (gatherv: sizes may differ); on root *out
@@ -95,14 +122,49 @@ cy_status cy_comm_allgather(cy_comm *comm, const void *data, int64_t len, cy_buf
  *  (alltoallv); *out gets world buffers, in source rank order. */
 cy_status cy_comm_alltoall(cy_comm *comm, const void *const *parts, const int64_t *lens,
                            cy_buffer ***out, cy_error *err);
-/** Element-wise reduction of n values across ranks, result on every rank (in place). */
+/** Element-wise reduction of n values across ranks, result on every rank (in place; the
+ *  same bits everywhere, floats included). Integer sums wrap around on overflow; for
+ *  min and max of floats NaN is the largest value (DuckDB's order). */
 cy_status cy_comm_allreduce(cy_comm *comm, void *values, int64_t n, cy_reduce_type type,
                             cy_reduce_op op, cy_error *err);
 /** Release and free an array of world buffers from the collectives. */
 void cy_comm_buffers_free(cy_comm *comm, cy_buffer **bufs);
 
-/** Bytes sent and received so far (for metrics). */
+/** Payload bytes sent to and received from other ranks so far (for metrics). */
 void cy_comm_traffic(const cy_comm *comm, int64_t *sent, int64_t *received);
+
+/* ---------------------------------------------------------------------------------------
+ * Launching ranks on this machine (the "embedded" bootstrap)
+ * ------------------------------------------------------------------------------------- */
+
+/** How cy_launch starts and watches its workers. */
+typedef struct cy_launch_options {
+  int32_t workers;        /**< ranks to start (>= 1) */
+  const char *program;    /**< executable each worker runs (execv) ... */
+  char *const *argv;      /**< ... with these arguments (argv[0] first, NULL-terminated) */
+  /** When program is NULL: each worker is a fork of this process that returns run(ctx) as
+   *  its exit status (call cy_launch from a single-threaded process then). */
+  int (*run)(void *ctx);
+  void *ctx;
+  int64_t timeout_ms; /**< every rank must reach the rendezvous by then; default 60000 */
+  int64_t grace_ms;   /**< after a worker fails, how long the others may take to end on
+                           their own before they are killed; default 3000 */
+  const char *job;    /**< job id; NULL = a random one */
+  int *exit_codes;    /**< if not NULL: workers entries, filled with each worker's exit
+                           status (128 + signal number when it was killed) */
+} cy_launch_options;
+
+/** Defaults: no workers, no program, timeout 60 s, grace 3 s. */
+void cy_launch_options_init(cy_launch_options *opts);
+
+/** Start opts->workers ranks on this machine and supervise them until all have ended.
+ *  Each worker finds the others through a rendezvous on loopback that the launcher
+ *  serves (CYLON_RANK, CYLON_WORLD_SIZE, CYLON_BOOTSTRAP_ADDR and CYLON_JOB are set for
+ *  it; it opens its communicator with the "embedded" or "env" bootstrap). Each line a
+ *  worker writes to standard error is passed on to ours prefixed "[rank r] ". When a
+ *  worker fails or is killed, the others get grace_ms to end, then are killed, and the
+ *  error names the rank that failed first. CY_OK when every worker exits with 0. */
+cy_status cy_launch(const cy_launch_options *opts, cy_error *err);
 
 #ifdef __cplusplus
 }

@@ -171,6 +171,7 @@ typedef struct box_column {
 typedef struct printer {
   const cy_table *table;
   int64_t top, bottom;    /* rows shown from the start and from the end */
+  int64_t total;          /* rows the table stands for (the footer's count) */
   int32_t max_col_width;
   text arena;
   cell *cells;            /* per column: name, type, then top + bottom rows */
@@ -297,9 +298,9 @@ static void footer(printer *p) {
   int64_t shown_rows = p->top + p->bottom;
   int32_t shown_cols = 0;
   for (int32_t b = 0; b < p->box_count; b++) shown_cols += p->box[b].source >= 0;
-  int n = snprintf(line, sizeof line, "%lld row%s", (long long)t->num_rows,
-                   t->num_rows == 1 ? "" : "s");
-  if (shown_rows < t->num_rows)
+  int n = snprintf(line, sizeof line, "%lld row%s", (long long)p->total,
+                   p->total == 1 ? "" : "s");
+  if (shown_rows < p->total)
     n += snprintf(line + n, sizeof line - (size_t)n, " (%lld shown)", (long long)shown_rows);
   n += snprintf(line + n, sizeof line - (size_t)n, "  %d column%s", (int)t->schema.num_fields,
                 t->schema.num_fields == 1 ? "" : "s");
@@ -316,7 +317,7 @@ static void draw(printer *p) {
     content_line(p, 1);
     border(p, "├", "┼", "┤");
     for (int64_t k = 0; k < p->top; k++) content_line(p, 2 + k);
-    if (p->top + p->bottom < p->table->num_rows) content_line(p, -1);
+    if (p->top + p->bottom < p->total) content_line(p, -1);
     for (int64_t k = p->top; k < p->top + p->bottom; k++) content_line(p, 2 + k);
     border(p, "└", "┴", "┘");
   }
@@ -327,6 +328,7 @@ void cy_print_options_init(cy_print_options *opts) {
   opts->max_rows = 10;
   opts->max_width = 120;
   opts->max_col_width = 32;
+  opts->total_rows = 0;
 }
 
 cy_status cy_table_print(const cy_table *table, const cy_print_options *opts, FILE *out,
@@ -342,7 +344,15 @@ cy_status cy_table_print(const cy_table *table, const cy_print_options *opts, FI
   p.table = table;
   p.max_col_width = o.max_col_width;
   int64_t n = table->num_rows;
-  if (o.max_rows < 0 || n <= o.max_rows) {
+  p.total = n;
+  if (o.total_rows > n) {
+    /* The table is the first and last rows of a longer one: split it where they meet. */
+    p.total = o.total_rows;
+    p.top = o.max_rows < 0 ? n : (o.max_rows + 1) / 2;
+    if (p.top > n) p.top = n;
+    p.bottom = n - p.top;
+    if (o.max_rows >= 0 && p.bottom > o.max_rows / 2) p.bottom = o.max_rows / 2;
+  } else if (o.max_rows < 0 || n <= o.max_rows) {
     p.top = n; /* a negative max_rows shows every row */
   } else {
     p.top = (o.max_rows + 1) / 2;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "io/csv_internal.h"
+#include "io/object_store.h"
 
 /* Chunks per thread, so that one slow chunk does not leave a core idle. */
 #define CHUNKS_PER_THREAD 4
@@ -36,11 +37,37 @@ static cy_status source_grow(csv_source *src, int64_t cap, cy_error *err) {
   return CY_OK;
 }
 
+/* An s3:// object: blocks are ranged reads through its cy_input. */
+static cy_status source_open_input(csv_source *src, const char *url, cy_error *err) {
+  src->input = malloc(sizeof(cy_input));
+  if (src->input == NULL) {
+    cy_error_set(err, "%s: out of memory", url);
+    return CY_ENOMEM;
+  }
+  cy_status st = cy_input_open(url, src->input, err);
+  if (st != CY_OK) {
+    free(src->input);
+    src->input = NULL;
+    return st;
+  }
+  src->size = src->input->size;
+  if (src->size < src->block) src->block = src->size > 0 ? src->size : 1;
+  st = source_grow(src, src->block, err);
+  if (st != CY_OK) {
+    src->input->close(src->input);
+    free(src->input);
+    src->input = NULL;
+  }
+  return st;
+}
+
 cy_status csv_source_open_file(csv_source *src, const char *path, int64_t block,
                                cy_error *err) {
   memset(src, 0, sizeof(*src));
   src->name = path;
   src->block = block;
+  src->fd = -1;
+  if (cy_url_is_s3(path)) return source_open_input(src, path, err);
   src->fd = open(path, O_RDONLY | O_CLOEXEC);
   if (src->fd < 0) {
     int e = errno;
@@ -82,6 +109,14 @@ cy_status csv_source_refill(csv_source *src, int64_t used, int64_t want, cy_erro
   CY_RETURN_NOT_OK(source_grow(src, want, err));
   while (!src->eof && src->len < want) {
     int64_t room = want - src->len; /* no more than asked: a stream's batches stay small */
+    if (src->input) {
+      int64_t n = src->size - src->pos < room ? src->size - src->pos : room;
+      CY_RETURN_NOT_OK(src->input->read_at(src->input, src->pos, n, src->buf + src->len, err));
+      src->len += n;
+      src->pos += n;
+      if (src->pos == src->size) src->eof = true;
+      continue;
+    }
     if (src->fd < 0) {
       int64_t n = src->mem_size - src->pos;
       if (n > room) n = room;
@@ -122,6 +157,10 @@ cy_status csv_source_rewind(csv_source *src, cy_error *err) {
 
 void csv_source_close(csv_source *src) {
   if (src->fd >= 0) close(src->fd);
+  if (src->input) {
+    src->input->close(src->input);
+    free(src->input);
+  }
   free(src->buf);
   memset(src, 0, sizeof(*src));
   src->fd = -1;

@@ -137,9 +137,11 @@ typedef struct csv_parser {
   int threads;
 } csv_parser;
 
-/* Where the bytes come from: a file descriptor or memory, read into a recycled buffer. */
+/* Where the bytes come from: a file descriptor, an object store input (s3://) or memory,
+ * read into a recycled buffer. */
 typedef struct csv_source {
-  int fd;          /* -1 for memory */
+  int fd;          /* -1 for memory and inputs */
+  cy_input *input; /* an object read through read_at (owned), or NULL */
   const char *mem; /* memory input */
   int64_t mem_size;
   int64_t pos;     /* bytes consumed from the input so far */
@@ -213,6 +215,7 @@ cy_status csv_outputs_finish(csv_parser *ps, cy_table **out, cy_error *err);
 void csv_outputs_reset(csv_parser *ps);
 
 /* ---- csv_block.c ---- */
+/* Open a local path, or an s3:// URL through cy_input_open. */
 cy_status csv_source_open_file(csv_source *src, const char *path, int64_t block,
                                cy_error *err);
 void csv_source_open_memory(csv_source *src, const char *data, int64_t size, const char *name,

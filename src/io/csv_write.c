@@ -23,7 +23,8 @@
  *
  * cy_csv_write writes to ".NAME.tmp.PID.N" in the target's directory and renames it over
  * the target only when everything was written and the file closed cleanly; on any failure
- * the temporary file is removed and the target is left as it was. There is no fsync: the
+ * the temporary file is removed and the target is left as it was. Object store URLs
+ * (s3://) go through cy_output instead, whose commit publishes the object whole. There is no fsync: the
  * promise is about failures of this process (a full disk, a bad path, an error midway),
  * not about power loss, and syncing would cost more than the writing.
  */
@@ -404,8 +405,53 @@ static char *temp_name(const char *path) {
   return tmp;
 }
 
+/* ---- object stores (s3://): the same text through a cy_output ------------------------ */
+
+typedef struct output_cookie {
+  cy_output out;
+  cy_status st;
+  cy_error err; /* the output's own message, clearer than fwrite's */
+} output_cookie;
+
+static ssize_t cookie_write(void *ctx, const char *data, size_t n) {
+  output_cookie *c = ctx;
+  if (c->st == CY_OK) c->st = c->out.write(&c->out, data, (int64_t)n, &c->err);
+  return c->st == CY_OK ? (ssize_t)n : -1;
+}
+
+/* Write through cy_output_open's output: a FILE over it (fopencookie) lets the stream
+ * writer run unchanged; the object is published by commit only when all went well. */
+static cy_status write_output(const cy_table *table, const char *url,
+                              const cy_csv_write_options *opts, cy_error *err) {
+  output_cookie c;
+  memset(&c, 0, sizeof c);
+  CY_RETURN_NOT_OK(cy_output_open(url, &c.out, err));
+  cookie_io_functions_t io = {NULL, cookie_write, NULL, NULL};
+  FILE *f = fopencookie(&c, "w", io);
+  if (f == NULL) {
+    c.out.abort(&c.out);
+    cy_error_set(err, "writing '%s': out of memory", url);
+    return CY_ENOMEM;
+  }
+  setvbuf(f, NULL, _IOFBF, 1 << 20);
+  cy_status st = cy_csv_write_stream(table, f, opts, err);
+  if (fclose(f) != 0 && st == CY_OK) {
+    cy_error_set(err, "writing '%s': write failed", url);
+    st = CY_EIO;
+  }
+  if (c.st != CY_OK) { /* the output failed: its message says why */
+    st = c.st;
+    if (err) *err = c.err;
+  }
+  if (st == CY_OK) return c.out.commit(&c.out, err);
+  c.out.abort(&c.out);
+  return st;
+}
+
 cy_status cy_csv_write(const cy_table *table, const char *path, const cy_csv_write_options *opts,
                        cy_error *err) {
+  if (strstr(path, "://") != NULL && strncmp(path, "file://", 7) != 0)
+    return write_output(table, path, opts, err);
   char *tmp = temp_name(path);
   if (tmp == NULL) {
     cy_error_set(err, "writing '%s': out of memory", path);

@@ -146,10 +146,10 @@ static void test_read_write(void) {
   bad("{\"steps\": [{\"id\": \"a\", \"op\": \"read\"}]}", "steps[0] \"a\" (read): missing key "
       "\"path\"", NULL);
   bad("{\"steps\": [{\"op\": \"read\", \"path\": \"\"}]}", "\"path\": the path is empty", NULL);
-  bad_code("{\"steps\": [{\"op\": \"read\", \"path\": \"a.parquet\"}]}", CY_ENOTSUP,
-           "\"path\": ", "a.parquet: unknown file format '.parquet'");
-  bad_code("{\"steps\": [{\"op\": \"read\", \"path\": \"a.dat\", \"format\": \"parquet\"}]}",
-           CY_ENOTSUP, "\"format\": unknown file format 'parquet' (cylon knows csv)", NULL);
+  bad_code("{\"steps\": [{\"op\": \"read\", \"path\": \"a.orc\"}]}", CY_ENOTSUP,
+           "\"path\": ", "a.orc: unknown file format '.orc'");
+  bad_code("{\"steps\": [{\"op\": \"read\", \"path\": \"a.dat\", \"format\": \"orc\"}]}",
+           CY_ENOTSUP, "\"format\": unknown file format 'orc' (cylon knows csv, parquet", NULL);
   bad("{\"steps\": [{\"op\": \"read\", \"path\": \"a.csv\", \"delimiter\": \";;\"}]}",
       "\"delimiter\": expected one character", NULL);
   bad("{\"steps\": [{\"op\": \"read\", \"path\": \"a.csv\", \"header\": \"yes\"}]}",
