@@ -7,6 +7,7 @@
 #include "cylon/arrow_c.h"
 #include "cylon/compute.h"
 #include "cylon/core.h"
+#include "cylon/dist.h"
 #include "cylon/io.h"
 #include "cylon/net.h"
 #include "cylon/plan.h"
