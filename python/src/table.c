@@ -318,7 +318,10 @@ static PyObject *table_compare(TableObject *self, PyObject *args) {
   if (pc_scalar_from_object(value, &s) != 0) return NULL;
   cy_column *res;
   cy_error err;
-  cy_status st = cy_column_compare_scalar(self->table->columns[i], &s, codes[k], &res, &err);
+  cy_status st;
+  Py_BEGIN_ALLOW_THREADS
+  st = cy_column_compare_scalar(self->table->columns[i], &s, codes[k], &res, &err);
+  Py_END_ALLOW_THREADS
   if (st != CY_OK) return pc_raise(st, &err);
   cy_table *out;
   const char *name = self->table->schema.fields[i].name;
@@ -345,7 +348,10 @@ static PyObject *table_isin(TableObject *self, PyObject *args) {
     cy_column_release(vals);
     vals = st == CY_OK ? cast : NULL;
   }
-  if (st == CY_OK) st = cy_column_isin(col, vals, &res, &err);
+  if (st == CY_OK) {
+    Py_BEGIN_ALLOW_THREADS st = cy_column_isin(col, vals, &res, &err);
+    Py_END_ALLOW_THREADS
+  }
   cy_column_release(vals);
   if (st != CY_OK) return pc_raise(st, &err);
   cy_table *out;

@@ -143,3 +143,32 @@ def test_operators_do_not_change_their_inputs(frames):
     cdf.merge(cdf, on="k")
     cdf.groupby("k").sum()
     pd.testing.assert_frame_equal(cdf.to_pandas(), before)
+
+
+def test_operators_from_many_threads(frames):
+    """The GIL is released while cylon works: threads run operators on shared frames, and
+    frames over NumPy memory die on other threads, without crashing or changing results."""
+    import threading
+    cdf, pdf = frames
+    r = right_side()
+    want_merge = pdf.merge(pd.DataFrame(r), on="k")
+    want_group = pdf.groupby("k", as_index=False).agg({"v": "sum"})
+    errors = []
+
+    def work():
+        try:
+            for _ in range(5):
+                assert_same(cdf.merge(pc.DataFrame(r), on="k"), want_merge,
+                            check_dtype=False)
+                assert_same(cdf.groupby("k").agg({"v": "sum"}), want_group, sort=False)
+                tmp = pc.DataFrame({"a": np.arange(1000)})
+                del tmp
+        except Exception as e:  # reported on the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
