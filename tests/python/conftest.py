@@ -19,6 +19,14 @@ except ImportError as e:  # fail, never skip: the message says how to get them
 import pycylon  # noqa: F401  (fails with the reason when the extension is not built)
 
 
+def child_env():
+    """The environment for helper processes (node): without the sanitizer runtime the
+    ASan build preloads into python."""
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    return env
+
+
 def normalize(pdf, sort=True):
     """Missing values as None in object columns, rows sorted by all columns (when the
     order is unspecified), a fresh index."""
@@ -86,7 +94,7 @@ def s3_server(tmp_path_factory):
         "process.stdin.resume();"
     ) % (modules, str(tmp_path_factory.mktemp("s3")))
     proc = subprocess.Popen(["node", "-e", script], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, text=True, env=child_env())
     port = proc.stdout.readline().strip()
     if not port.isdigit():
         proc.kill()

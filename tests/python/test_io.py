@@ -9,14 +9,15 @@ import pandas as pd
 import pytest
 
 import pycylon as pc
-from conftest import assert_same, make_data
+from conftest import assert_same, child_env, make_data
 
 SRC = os.environ.get("CYLON_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def duckdb_rows(sql):
     out = subprocess.run(["node", os.path.join(SRC, "tests", "oracle", "duck.mjs"), "--sql",
-                          sql], capture_output=True, text=True, check=True).stdout
+                          sql], capture_output=True, text=True, check=True,
+                         env=child_env()).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
