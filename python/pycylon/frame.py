@@ -511,14 +511,12 @@ class Series:
     def unique(self):
         return self._table.unique([], "first").column_to_numpy(0)
 
+    # Arrow PyCapsule interface: the column as a plain array (not a one-field struct).
     def __arrow_c_schema__(self):
-        return self._table.__arrow_c_schema__()
+        return self._table.column_arrow(0, True)
 
     def __arrow_c_array__(self, requested_schema=None):
-        return self._table.__arrow_c_array__(requested_schema)
-
-    def __arrow_c_stream__(self, requested_schema=None):
-        return self._table.__arrow_c_stream__(requested_schema)
+        return self._table.column_arrow(0)
 
     def __dlpack__(self, stream=None):
         """A DLPack capsule over the column's memory (numeric, without nulls; no copy)."""

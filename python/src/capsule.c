@@ -114,6 +114,54 @@ PyObject *pc_table_arrow_c_array(TableObject *self, PyObject *args, PyObject *kw
   return pair;
 }
 
+PyObject *pc_table_column_arrow(TableObject *self, PyObject *args) {
+  int index;
+  int schema_only = 0;
+  if (!PyArg_ParseTuple(args, "i|p:column_arrow", &index, &schema_only)) return NULL;
+  if (index < 0 || index >= self->table->schema.num_fields)
+    return PyErr_Format(PyExc_IndexError, "column %d out of range", index);
+  struct ArrowSchema *s = calloc(1, sizeof(*s));
+  struct ArrowArray *a = calloc(1, sizeof(*a));
+  if (s == NULL || a == NULL) {
+    free(s);
+    free(a);
+    return PyErr_NoMemory();
+  }
+  cy_error err;
+  cy_status st = cy_column_export_arrow(self->table->columns[index],
+                                        self->table->schema.fields[index].name, s, a, &err);
+  if (st != CY_OK) {
+    free(s);
+    free(a);
+    return pc_raise(st, &err);
+  }
+  if (schema_only) {
+    a->release(a);
+    free(a);
+    a = NULL;
+  }
+  PyObject *sc = PyCapsule_New(s, "arrow_schema", schema_capsule_free);
+  if (sc == NULL) {
+    s->release(s);
+    free(s);
+    if (a) a->release(a);
+    free(a);
+    return NULL;
+  }
+  if (schema_only) return sc;
+  PyObject *ac = PyCapsule_New(a, "arrow_array", array_capsule_free);
+  if (ac == NULL) {
+    a->release(a);
+    free(a);
+    Py_DECREF(sc);
+    return NULL;
+  }
+  PyObject *pair = PyTuple_Pack(2, sc, ac);
+  Py_DECREF(sc);
+  Py_DECREF(ac);
+  return pair;
+}
+
 PyObject *pc_table_arrow_c_stream(TableObject *self, PyObject *args, PyObject *kwargs) {
   if (parse_requested_schema(args, kwargs, "__arrow_c_stream__") != 0) return NULL;
   struct ArrowArrayStream *s = calloc(1, sizeof(*s));

@@ -67,6 +67,9 @@ int pc_scalar_from_object(PyObject *obj, cy_scalar *out);
 
 PyObject *pc_table_arrow_c_schema(TableObject *self, PyObject *noargs);
 PyObject *pc_table_arrow_c_array(TableObject *self, PyObject *args, PyObject *kwargs);
+/* Table.column_arrow(i, schema_only=False): one column as a plain Arrow array (schema and
+ * array capsules), or its schema capsule alone. */
+PyObject *pc_table_column_arrow(TableObject *self, PyObject *args);
 PyObject *pc_table_arrow_c_stream(TableObject *self, PyObject *args, PyObject *kwargs);
 /* Table.from_arrow(obj): import any object with __arrow_c_stream__ or __arrow_c_array__. */
 PyObject *pc_table_from_arrow(PyObject *module, PyObject *obj);

@@ -710,6 +710,8 @@ static PyMethodDef table_methods[] = {
      "the schema as an 'arrow_schema' PyCapsule"},
     {"__arrow_c_array__", (PyCFunction)(void (*)(void))pc_table_arrow_c_array,
      METH_VARARGS | METH_KEYWORDS, "(schema, array) PyCapsules of a struct array"},
+    {"column_arrow", (PyCFunction)pc_table_column_arrow, METH_VARARGS,
+     "column_arrow(i, schema_only=False): a column as plain Arrow capsules"},
     {"__arrow_c_stream__", (PyCFunction)(void (*)(void))pc_table_arrow_c_stream,
      METH_VARARGS | METH_KEYWORDS, "an 'arrow_array_stream' PyCapsule"},
     {NULL, NULL, 0, NULL}};

@@ -136,6 +136,13 @@ def test_capsule_roundtrip(df_and_pandas):
         assert_same(back, pdf, sort=False)
         assert back.table.column_address("k") == df.table.column_address("k")  # no copy
     assert_same(pc.from_arrow(df["v"]), pdf[["v"]], sort=False)
+    # a Series is a plain Arrow array named like the column
+    sc, ac = df["v"].__arrow_c_array__()
+    assert capsule_struct(sc, b"arrow_schema", ArrowSchema).format == b"g"
+    assert capsule_struct(sc, b"arrow_schema", ArrowSchema).name == b"v"
+    assert capsule_struct(ac, b"arrow_array", ArrowArray).null_count == 2
+    assert capsule_struct(df["s"].__arrow_c_schema__(), b"arrow_schema",
+                          ArrowSchema).format == b"u"
     with pytest.raises(TypeError, match="__arrow_c_stream__"):
         pc.from_arrow(object())
 
