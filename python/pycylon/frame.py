@@ -1,8 +1,8 @@
 """frame.py - DataFrame, Series and GroupBy: the pandas-shaped face of a cylon Table.
 
 A DataFrame holds one immutable pycylon._cylon.Table; every operation makes a new one in C
-(with the GIL released), so a DataFrame is cheap to share and never changes under its
-holder. Names follow pandas (merge, sort_values, groupby(...).agg, drop_duplicates, ...)
+(with the GIL released), so tables are cheap to share and never change under a holder
+(df["c"] = ... moves that DataFrame to a new table sharing the other columns). Names follow pandas (merge, sort_values, groupby(...).agg, drop_duplicates, ...)
 and so do conversions (to_pandas, to_numpy); there is no row index: results carry a
 fresh 0..n-1 one when they become pandas objects.
 """
@@ -179,6 +179,29 @@ class DataFrame:
         if hasattr(key, "dtype") and getattr(key, "dtype", None) == bool:  # pandas Series
             return DataFrame(self._table.filter(np.asarray(key, dtype=bool)))
         raise TypeError("cannot index a DataFrame with %s" % type(key).__name__)
+
+    def __setitem__(self, name, value):
+        """df["c"] = Series / array / list / scalar: adds or replaces a column. The table
+        itself never changes: this DataFrame moves to a new table sharing the other
+        columns (other holders of the old table see no change)."""
+        self._table = self._table.with_columns(_column_table(str(name), value, len(self)))
+
+    def assign(self, **columns):
+        """A new DataFrame with columns added or replaced (values as for df[name] = ...)."""
+        t = self._table
+        for name, value in columns.items():
+            if callable(value):
+                value = value(DataFrame(t))
+            t = t.with_columns(_column_table(name, value, t.num_rows))
+        return DataFrame(t)
+
+    def drop(self, columns):
+        """Without the named columns."""
+        gone = set(_as_list(columns))
+        missing = gone - set(self.columns)
+        if missing:
+            raise KeyError("columns not found: %s" % ", ".join(map(repr, sorted(missing))))
+        return DataFrame(self._table.select([c for c in self.columns if c not in gone]))
 
     def head(self, n=5):
         return DataFrame(self._table.slice(0, max(0, n)))
@@ -456,6 +479,38 @@ class Series:
 
     __hash__ = None
 
+    # arithmetic (as SQL: integer results are int64, "/" gives float64, null in -> null out)
+    def _arith(self, op, other, reflected=False):
+        o = other._table if isinstance(other, Series) else other
+        return Series(self._table.arith(o, op, reflected))
+
+    def __add__(self, other):
+        return self._arith("+", other)
+
+    def __radd__(self, other):
+        return self._arith("+", other, True)
+
+    def __sub__(self, other):
+        return self._arith("-", other)
+
+    def __rsub__(self, other):
+        return self._arith("-", other, True)
+
+    def __mul__(self, other):
+        return self._arith("*", other)
+
+    def __rmul__(self, other):
+        return self._arith("*", other, True)
+
+    def __truediv__(self, other):
+        return self._arith("/", other)
+
+    def __rtruediv__(self, other):
+        return self._arith("/", other, True)
+
+    def rename(self, name):
+        return Series(self._table.rename([str(name)]))
+
     def __and__(self, other):
         return Series(self._table.logical(_series(other, len(self))._table, "and"))
 
@@ -526,6 +581,15 @@ class Series:
 
     def __dlpack_device__(self):
         return (1, 0)  # kDLCPU, device 0
+
+
+def _column_table(name, value, rows):
+    """A one-column Table called name from a Series, an array, a list or a scalar."""
+    if isinstance(value, Series):
+        return value._table.rename([name])
+    if np.isscalar(value) or value is None:
+        value = [value] * rows
+    return Table.from_columns([name], [value])
 
 
 def _series(x, n):

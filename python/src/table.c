@@ -429,6 +429,104 @@ static PyObject *table_fill_null(TableObject *self, PyObject *args) {
   return st == CY_OK ? pc_table_wrap(out) : pc_raise(st, &err);
 }
 
+/* Table.with_columns(other): this table's columns with other's (same row count) added,
+ * a column of other replacing the one of the same name in place. */
+static PyObject *table_with_columns(TableObject *self, PyObject *other_obj) {
+  cy_table *t = self->table, *o = pc_table_of(other_obj);
+  if (o == NULL) return NULL;
+  if (o->num_rows != t->num_rows && t->schema.num_fields > 0)
+    return PyErr_Format(PyExc_ValueError, "new columns have %lld rows, the table %lld",
+                        (long long)o->num_rows, (long long)t->num_rows);
+  int32_t max = t->schema.num_fields + o->schema.num_fields, n = t->schema.num_fields;
+  const char **names = malloc(sizeof(char *) * (size_t)(max ? max : 1));
+  cy_column **cols = malloc(sizeof(cy_column *) * (size_t)(max ? max : 1));
+  if (names == NULL || cols == NULL) {
+    free(names);
+    free(cols);
+    return PyErr_NoMemory();
+  }
+  for (int32_t c = 0; c < n; c++) {
+    names[c] = t->schema.fields[c].name;
+    cols[c] = t->columns[c];
+  }
+  for (int32_t c = 0; c < o->schema.num_fields; c++) {
+    int32_t at = cy_schema_find(&t->schema, o->schema.fields[c].name);
+    if (at < 0) at = n++;
+    names[at] = o->schema.fields[c].name;
+    cols[at] = o->columns[c];
+  }
+  cy_table *out;
+  cy_error err;
+  cy_status st = cy_table_make(n, names, cols, &out, &err);
+  free(names);
+  free(cols);
+  return st == CY_OK ? pc_table_wrap(out) : pc_raise(st, &err);
+}
+
+/* Table.arith(other, op, reflected): column 0 op other (a one-column Table or a number),
+ * or other op column 0 when reflected; op is one of "+", "-", "*", "/". */
+static PyObject *table_arith(TableObject *self, PyObject *args) {
+  PyObject *other;
+  const char *op;
+  int reflected = 0;
+  if (!PyArg_ParseTuple(args, "Os|p:arith", &other, &op, &reflected)) return NULL;
+  cy_arith_op code;
+  switch (op[0]) {
+  case '+': code = CY_ADD; break;
+  case '-': code = CY_SUB; break;
+  case '*': code = CY_MUL; break;
+  case '/': code = CY_DIV; break;
+  default: return PyErr_Format(PyExc_ValueError, "unknown arithmetic '%s'", op);
+  }
+  cy_table *t = self->table;
+  if (t->schema.num_fields != 1) {
+    PyErr_SetString(PyExc_TypeError, "arithmetic needs one column");
+    return NULL;
+  }
+  cy_column *res = NULL, *lit = NULL;
+  cy_error err;
+  cy_status st;
+  if (PyObject_TypeCheck(other, &pc_TableType)) {
+    cy_table *o = ((TableObject *)other)->table;
+    if (o->schema.num_fields != 1 || o->num_rows != t->num_rows) {
+      PyErr_SetString(PyExc_ValueError, "arithmetic needs columns of equal length");
+      return NULL;
+    }
+    const cy_column *a = reflected ? o->columns[0] : t->columns[0];
+    const cy_column *b = reflected ? t->columns[0] : o->columns[0];
+    Py_BEGIN_ALLOW_THREADS st = cy_column_arith(a, b, code, &res, &err);
+    Py_END_ALLOW_THREADS
+  } else {
+    cy_scalar s;
+    if (pc_scalar_from_object(other, &s) != 0) return NULL;
+    if (reflected && s.type.id != CY_INT64 && s.type.id != CY_FLOAT64) {
+      PyErr_Format(PyExc_TypeError, "arithmetic with a %s", Py_TYPE(other)->tp_name);
+      return NULL;
+    }
+    if (reflected) {
+      /* scalar op column: the scalar as a column of the same length. */
+      cy_builder b;
+      st = cy_builder_init(&b, s.type, t->num_rows, &err);
+      for (int64_t i = 0; st == CY_OK && i < t->num_rows; i++)
+        st = s.type.id == CY_FLOAT64 ? cy_builder_append_double(&b, s.v.f, &err)
+                                     : cy_builder_append_int(&b, s.v.i, &err);
+      if (st == CY_OK) st = cy_builder_finish(&b, &lit, &err);
+      cy_builder_reset(&b);
+      if (st == CY_OK) st = cy_column_arith(lit, t->columns[0], code, &res, &err);
+      cy_column_release(lit);
+    } else {
+      Py_BEGIN_ALLOW_THREADS st = cy_column_arith_scalar(t->columns[0], &s, code, &res, &err);
+      Py_END_ALLOW_THREADS
+    }
+  }
+  if (st != CY_OK) return pc_raise(st, &err);
+  cy_table *out;
+  const char *name = t->schema.fields[0].name;
+  st = cy_table_make(1, &name, &res, &out, &err);
+  cy_column_release(res);
+  return st == CY_OK ? pc_table_wrap(out) : pc_raise(st, &err);
+}
+
 /* ---------------------------------------------------------------------------------------
  * Relational operators
  * ------------------------------------------------------------------------------------- */
@@ -695,6 +793,9 @@ static PyMethodDef table_methods[] = {
     {"take", (PyCFunction)table_take, METH_O, "rows by position"},
     {"compare", (PyCFunction)table_compare, METH_VARARGS, "compare(column, op, value)"},
     {"isin", (PyCFunction)table_isin, METH_VARARGS, "isin(column, values)"},
+    {"with_columns", (PyCFunction)table_with_columns, METH_O,
+     "with_columns(other): columns added or replaced by name"},
+    {"arith", (PyCFunction)table_arith, METH_VARARGS, "arith(other, op, reflected=False)"},
     {"fill_null", (PyCFunction)table_fill_null, METH_VARARGS, "fill_null(column, value)"},
     {"logical", (PyCFunction)table_logical, METH_VARARGS, "logical(other, 'and'|'or'|'not')"},
     {"join", (PyCFunction)table_join, METH_VARARGS, "join(right, how, left_on, right_on, "

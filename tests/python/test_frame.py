@@ -152,3 +152,25 @@ def test_bad_constructor_input_is_a_clear_error():
         pc.DataFrame({"a": np.zeros((2, 2))})
     with pytest.raises(OverflowError):
         pc.DataFrame({"a": [2 ** 70]})
+
+
+def test_assignment_and_arithmetic_match_pandas(frames):
+    cdf, pdf = frames
+    cdf2, pdf2 = pc.DataFrame(cdf), pdf.copy()
+    cdf2["w"] = cdf2["v"] * 2 + cdf2["i"]
+    pdf2["w"] = pdf2["v"] * 2 + pdf2["i"]
+    cdf2["one"] = 1
+    pdf2["one"] = 1
+    cdf2["k"] = cdf2["k"] - 1  # replaces in place
+    pdf2["k"] = pdf2["k"] - 1
+    cdf2["r"] = 10 / cdf2["i"]
+    pdf2["r"] = (10 / pdf2["i"]).replace([np.inf, -np.inf], np.nan)  # x / 0 is null
+    cdf2["lst"] = list(range(len(cdf2)))
+    pdf2["lst"] = list(range(len(pdf2)))
+    assert_same(cdf2, pdf2, sort=False, check_dtype=False)
+    assert cdf.columns == list(pdf.columns)  # the original is unchanged
+    assigned = cdf.assign(z=lambda d: d["i"] * d["k"], c=3)
+    assert_same(assigned, pdf.assign(z=pdf["i"] * pdf["k"], c=3), sort=False)
+    assert_same(cdf.drop(["s", "b"]), pdf.drop(columns=["s", "b"]), sort=False)
+    with pytest.raises(ValueError, match="rows"):
+        cdf2["bad"] = [1, 2]
