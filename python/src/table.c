@@ -57,34 +57,40 @@ static void table_dealloc(TableObject *self) {
 typedef struct {
   const char **items;
   int32_t n;
+  PyObject *seq; /* keeps the str objects (and their UTF-8) alive */
 } name_list;
+
+static void names_free(name_list *names) {
+  free(names->items);
+  Py_XDECREF(names->seq);
+  names->items = NULL;
+  names->seq = NULL;
+}
 
 static int names_from(PyObject *list, name_list *out) {
   out->items = NULL;
   out->n = 0;
-  PyObject *seq = PySequence_Fast(list, "expected a list of column names");
-  if (seq == NULL) return -1;
-  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+  out->seq = PySequence_Fast(list, "expected a list of column names");
+  if (out->seq == NULL) return -1;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(out->seq);
   out->items = calloc(n ? (size_t)n : 1, sizeof(char *));
   if (out->items == NULL) {
-    Py_DECREF(seq);
+    names_free(out);
     PyErr_NoMemory();
     return -1;
   }
   for (Py_ssize_t i = 0; i < n; i++) {
-    PyObject *s = PySequence_Fast_GET_ITEM(seq, i);
-    /* The list holds the str, and str caches its UTF-8, so the pointer stays valid. */
+    PyObject *s = PySequence_Fast_GET_ITEM(out->seq, i);
+    /* str caches its UTF-8, valid while the str lives (seq holds it). */
     out->items[i] = PyUnicode_Check(s) ? PyUnicode_AsUTF8(s) : NULL;
     if (out->items[i] == NULL) {
       if (!PyErr_Occurred())
         PyErr_Format(PyExc_TypeError, "column names must be str, not %s", Py_TYPE(s)->tp_name);
-      free(out->items);
-      Py_DECREF(seq);
+      names_free(out);
       return -1;
     }
   }
   out->n = (int32_t)n;
-  Py_DECREF(seq);
   return 0;
 }
 
@@ -103,7 +109,7 @@ static PyObject *table_from_columns(PyObject *cls, PyObject *args) {
     if (values != NULL)
       PyErr_SetString(PyExc_ValueError, "from_columns needs one name per column");
     Py_XDECREF(values);
-    free(names.items);
+    names_free(&names);
     return NULL;
   }
   cy_column **cols = calloc(names.n ? (size_t)names.n : 1, sizeof(cy_column *));
@@ -125,7 +131,7 @@ static PyObject *table_from_columns(PyObject *cls, PyObject *args) {
 done:
   for (int32_t i = 0; i < made; i++) cy_column_release(cols[i]);
   free(cols);
-  free(names.items);
+  names_free(&names);
   Py_DECREF(values);
   return result;
 }
@@ -222,7 +228,7 @@ static PyObject *table_select(TableObject *self, PyObject *names_obj) {
   cy_table *out;
   cy_error err;
   cy_status st = cy_table_select_columns(self->table, names.n, names.items, &out, &err);
-  free(names.items);
+  names_free(&names);
   return st == CY_OK ? pc_table_wrap(out) : pc_raise(st, &err);
 }
 
@@ -232,12 +238,12 @@ static PyObject *table_rename(TableObject *self, PyObject *names_obj) {
   if (names_from(names_obj, &names) != 0) return NULL;
   int32_t n = self->table->schema.num_fields;
   if (names.n != n) {
-    free(names.items);
+    names_free(&names);
     return PyErr_Format(PyExc_ValueError, "rename needs %d names, got %d", n, names.n);
   }
   int32_t *idx = malloc(sizeof(int32_t) * (n ? (size_t)n : 1));
   if (idx == NULL) {
-    free(names.items);
+    names_free(&names);
     return PyErr_NoMemory();
   }
   for (int32_t i = 0; i < n; i++) idx[i] = i;
@@ -245,7 +251,7 @@ static PyObject *table_rename(TableObject *self, PyObject *names_obj) {
   cy_error err;
   cy_status st = cy_table_project(self->table, n, idx, names.items, &out, &err);
   free(idx);
-  free(names.items);
+  names_free(&names);
   return st == CY_OK ? pc_table_wrap(out) : pc_raise(st, &err);
 }
 
@@ -559,12 +565,12 @@ static PyObject *table_join(TableObject *self, PyObject *args) {
   name_list lon, ron;
   if (names_from(left_on_obj, &lon) != 0) return NULL;
   if (names_from(right_on_obj, &ron) != 0) {
-    free(lon.items);
+    names_free(&lon);
     return NULL;
   }
   if (lon.n != ron.n || lon.n == 0) {
-    free(lon.items);
-    free(ron.items);
+    names_free(&lon);
+    names_free(&ron);
     return PyErr_Format(PyExc_ValueError, "merge needs as many left keys as right keys "
                         "(and at least one): %d and %d", lon.n, ron.n);
   }
@@ -578,8 +584,8 @@ static PyObject *table_join(TableObject *self, PyObject *args) {
   cy_status st_;
   Py_BEGIN_ALLOW_THREADS st_ = cy_table_join(self->table, right, &opts, &out_, &err_);
   Py_END_ALLOW_THREADS
-  free(lon.items);
-  free(ron.items);
+  names_free(&lon);
+  names_free(&ron);
   return st_ == CY_OK ? pc_table_wrap(out_) : pc_raise(st_, &err_);
 }
 
@@ -593,13 +599,13 @@ static PyObject *table_sort(TableObject *self, PyObject *args) {
   if (asc == NULL || PySequence_Fast_GET_SIZE(asc) != by.n) {
     if (asc) PyErr_SetString(PyExc_ValueError, "ascending needs one value per sort key");
     Py_XDECREF(asc);
-    free(by.items);
+    names_free(&by);
     return NULL;
   }
   cy_sort_key *keys = calloc(by.n ? (size_t)by.n : 1, sizeof(cy_sort_key));
   if (keys == NULL) {
     Py_DECREF(asc);
-    free(by.items);
+    names_free(&by);
     return PyErr_NoMemory();
   }
   for (int32_t i = 0; i < by.n; i++) {
@@ -613,12 +619,12 @@ static PyObject *table_sort(TableObject *self, PyObject *args) {
   Py_BEGIN_ALLOW_THREADS st_ = cy_table_sort(self->table, keys, by.n, &out_, &err_);
   Py_END_ALLOW_THREADS
   free(keys);
-  free(by.items);
+  names_free(&by);
   return st_ == CY_OK ? pc_table_wrap(out_) : pc_raise(st_, &err_);
 }
 
 /* Aggregates from a list of (column, op name, output name or None). */
-static int aggs_from(PyObject *list, cy_aggregate **out, int32_t *n) {
+static int aggs_from(PyObject *list, cy_aggregate **out, int32_t *n, PyObject **keep) {
   PyObject *seq = PySequence_Fast(list, "aggregates must be a list of tuples");
   if (seq == NULL) return -1;
   Py_ssize_t m = PySequence_Fast_GET_SIZE(seq);
@@ -640,12 +646,12 @@ static int aggs_from(PyObject *list, cy_aggregate **out, int32_t *n) {
       pc_raise(st, &err);
       goto fail;
     }
-    /* The strings belong to the tuples, which the list keeps alive. */
+    /* The strings belong to the tuples, which seq keeps alive. */
     aggs[i].column = col;
     aggs[i].output_name = name;
     aggs[i].quantile = q;
   }
-  Py_DECREF(seq);
+  *keep = seq; /* the tuples' strings live as long as seq */
   *out = aggs;
   *n = (int32_t)m;
   return 0;
@@ -663,8 +669,9 @@ static PyObject *table_groupby(TableObject *self, PyObject *args) {
   if (names_from(by_obj, &by) != 0) return NULL;
   cy_aggregate *aggs;
   int32_t na;
-  if (aggs_from(aggs_obj, &aggs, &na) != 0) {
-    free(by.items);
+  PyObject *keep;
+  if (aggs_from(aggs_obj, &aggs, &na, &keep) != 0) {
+    names_free(&by);
     return NULL;
   }
   cy_table *out_ = NULL;
@@ -675,7 +682,8 @@ static PyObject *table_groupby(TableObject *self, PyObject *args) {
              : cy_table_aggregate(self->table, aggs, na, &out_, &err_);
   Py_END_ALLOW_THREADS
   free(aggs);
-  free(by.items);
+  Py_DECREF(keep);
+  names_free(&by);
   return st_ == CY_OK ? pc_table_wrap(out_) : pc_raise(st_, &err_);
 }
 
@@ -695,7 +703,7 @@ static PyObject *table_unique(TableObject *self, PyObject *args) {
   Py_BEGIN_ALLOW_THREADS
   st_ = cy_table_unique(self->table, cols.items, cols.n, k, &out_, &err_);
   Py_END_ALLOW_THREADS
-  free(cols.items);
+  names_free(&cols);
   return st_ == CY_OK ? pc_table_wrap(out_) : pc_raise(st_, &err_);
 }
 

@@ -107,3 +107,17 @@ def test_wrapped_numpy_array_is_released():
     del view
     gc.collect()
     assert sys.getrefcount(a) == base
+
+
+def test_low_level_table_takes_any_sequence():
+    """Names and aggregates may come as generators: the strings stay alive while used."""
+    df = pc.DataFrame({"k": [1, 2, 1], "v": [1.0, 2.0, 3.0]})
+    t = df.table
+    assert t.select(n for n in ["v", "k"]).names == ["v", "k"]
+    g = t.groupby((n for n in ["k"]), (a for a in [("v", "sum", "total")]))
+    assert sorted(zip(g.column_to_numpy(0).tolist(), g.column_to_numpy(1).tolist())) == \
+        [(1, 4.0), (2, 2.0)]
+    with pytest.raises(TypeError, match="str"):
+        t.select([1])
+    with pytest.raises(TypeError):
+        t.groupby(["k"], [("v",)])
