@@ -32,7 +32,7 @@ typedef struct bootstrap_def {
 static const bootstrap_def bootstraps[] = {
     {"env", comm_bootstrap_env},
     {"embedded", comm_bootstrap_embedded},
-    {"redis://", NULL},
+    {"redis://", comm_bootstrap_redis},
 };
 
 void cy_comm_options_init(cy_comm_options *opts) {

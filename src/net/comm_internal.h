@@ -54,6 +54,10 @@ cy_status comm_bootstrap_env(const cy_comm_options *opts, double deadline,
 cy_status comm_bootstrap_embedded(const cy_comm_options *opts, double deadline,
                                   comm_bootstrap *out, cy_error *err);
 
+/* redis_bootstrap.c: "redis://[[USER]:PASSWORD@]HOST:PORT" (docs/bootstrap.md). */
+cy_status comm_bootstrap_redis(const cy_comm_options *opts, double deadline,
+                               comm_bootstrap *out, cy_error *err);
+
 void comm_strings_free(char **strings, int32_t n);
 
 /* ---- backends ----------------------------------------------------------------------- */

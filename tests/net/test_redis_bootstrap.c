@@ -1,0 +1,221 @@
+/*
+ * test_redis_bootstrap.c - the "redis://" bootstrap against a real redis-server started
+ * here on a free loopback port:
+ *
+ *   - 64 ranks (processes) bootstrap at once and join a tcp mesh; each checks an allreduce
+ *     of the ranks (every rank in [0, 64) exactly once: the sum and the sum of squares),
+ *     and the time from start to the last exit is printed;
+ *   - with one rank of 64 missing, every started rank fails before its deadline with an
+ *     error saying 63 of 64 arrived and naming the missing rank;
+ *   - more processes than the world size: the extra one is told so, the others succeed;
+ *   - AUTH: the right password works, a wrong or no password is a clear error;
+ *   - bad addresses and a missing world size are clear errors;
+ *   - after each job, no key of the job is left on the server (SCAN).
+ */
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "net/redis_server.h"
+#include "test.h"
+
+typedef struct job {
+  const char *url, *name;
+  int world;
+  int64_t timeout_ms;
+  bool expect_fail; /* every rank must fail (a rank is missing) */
+} job;
+
+/* One rank: bootstrap, check the ranks with an allreduce, close. Exit status: 0 = as
+ * expected; 2 = failed to open when it should not; 3 = wrong result; 4 = wrong error. */
+static int rank_main(const job *j) {
+  cy_error err;
+  cy_comm_options o;
+  cy_comm_options_init(&o);
+  o.bootstrap = j->url;
+  o.job = j->name;
+  o.world_size = j->world;
+  o.timeout_ms = j->timeout_ms;
+  cy_comm *c = NULL;
+  double t0 = cy_now();
+  cy_status st = cy_comm_open(&o, &c, &err);
+  double took = cy_now() - t0;
+  if (j->expect_fail) {
+    char want[64];
+    snprintf(want, sizeof want, "%d of %d ranks arrived", j->world - 1, j->world);
+    char missing[64];
+    snprintf(missing, sizeof missing, "missing rank %d (no address published", j->world - 1);
+    if (st != CY_OK && strstr(err.message, want) && strstr(err.message, missing) &&
+        strstr(err.message, j->name) && took < (double)j->timeout_ms / 1000.0)
+      return 0;
+    fprintf(stderr, "expected a bootstrap failure naming the missing rank before %.1f s; got "
+            "%s after %.2f s: %s\n", (double)j->timeout_ms / 1000.0, cy_status_name(st), took,
+            st == CY_OK ? "" : err.message);
+    cy_comm_close(c);
+    return 4;
+  }
+  if (st != CY_OK) {
+    fprintf(stderr, "open failed: %s\n", err.message);
+    return 2;
+  }
+  int64_t v[3] = {cy_comm_rank(c), (int64_t)cy_comm_rank(c) * cy_comm_rank(c), 1};
+  int rc = 0;
+  if (cy_comm_allreduce(c, v, 3, CY_REDUCE_INT64, CY_REDUCE_SUM, &err) != CY_OK) {
+    fprintf(stderr, "allreduce: %s\n", err.message);
+    rc = 3;
+  }
+  int64_t w = j->world;
+  if (rc == 0 && (cy_comm_world_size(c) != j->world || v[0] != w * (w - 1) / 2 ||
+                  v[1] != (w - 1) * w * (2 * w - 1) / 6 || v[2] != w)) {
+    fprintf(stderr, "rank %d: wrong sums %lld %lld %lld\n", cy_comm_rank(c), (long long)v[0],
+            (long long)v[1], (long long)v[2]);
+    rc = 3;
+  }
+  cy_comm_close(c);
+  return rc;
+}
+
+/* Start n processes of job j at once; the number that exited with 0. */
+static int run_ranks(const job *j, int n, double *seconds) {
+  pid_t pids[128];
+  double t0 = cy_now();
+  fflush(stderr);
+  for (int i = 0; i < n; i++) {
+    pids[i] = fork();
+    if (pids[i] == 0) _exit(rank_main(j));
+  }
+  int ok = 0;
+  for (int i = 0; i < n; i++) {
+    int status;
+    waitpid(pids[i], &status, 0);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) ok++;
+    else fprintf(stderr, "%s: a rank ended with status %d\n", j->name, status);
+  }
+  if (seconds) *seconds = cy_now() - t0;
+  return ok;
+}
+
+static void check_no_keys(test_redis *s, const char *jobname) {
+  char pattern[128];
+  snprintf(pattern, sizeof pattern, "cylon:%s:*", jobname);
+  long n = test_redis_count_keys(s, pattern);
+  if (n != 0) fprintf(stderr, "job %s left %ld keys\n", jobname, n);
+  CHECK_EQ_INT(n, 0);
+}
+
+static void test_64_ranks(test_redis *s) {
+  job j = {s->url, "sixty-four", 64, 60000, false};
+  double took;
+  CHECK_EQ_INT(run_ranks(&j, 64, &took), 64);
+  fprintf(stderr, "64 ranks: redis bootstrap + tcp mesh + allreduce + close in %.2f s\n", took);
+  check_no_keys(s, j.name);
+}
+
+static void test_missing_rank(test_redis *s) {
+  job j = {s->url, "one-missing", 64, 4000, true};
+  double took;
+  CHECK_EQ_INT(run_ranks(&j, 63, &took), 63);
+  fprintf(stderr, "64 ranks, one missing: all 63 failed after %.2f s (deadline 4 s)\n", took);
+  check_no_keys(s, j.name);
+}
+
+/* World 2, three processes: exactly one is told there are too many. */
+static int extra_rank_main(const char *url) {
+  cy_error err;
+  cy_comm_options o;
+  cy_comm_options_init(&o);
+  o.bootstrap = url;
+  o.job = "too-many";
+  o.world_size = 2;
+  o.timeout_ms = 20000;
+  cy_comm *c = NULL;
+  cy_status st = cy_comm_open(&o, &c, &err);
+  if (st == CY_OK) {
+    cy_comm_close(c);
+    return 0;
+  }
+  if (strstr(err.message, "rank 3 to arrive, but the world has 2 ranks")) return 5;
+  fprintf(stderr, "unexpected: %s\n", err.message);
+  return 1;
+}
+
+static void test_too_many(test_redis *s) {
+  pid_t pids[3];
+  for (int i = 0; i < 3; i++)
+    if ((pids[i] = fork()) == 0) _exit(extra_rank_main(s->url));
+  int ok = 0, refused = 0;
+  for (int i = 0; i < 3; i++) {
+    int status;
+    waitpid(pids[i], &status, 0);
+    ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    refused += WIFEXITED(status) && WEXITSTATUS(status) == 5;
+  }
+  CHECK(ok == 2 && refused == 1);
+  check_no_keys(s, "too-many");
+}
+
+static void test_auth(void) {
+  test_redis s;
+  test_redis_start(&s, "s3cret pass");
+  job j = {s.url, "with-auth", 3, 20000, false};
+  CHECK_EQ_INT(run_ranks(&j, 3, NULL), 3);
+  check_no_keys(&s, j.name);
+  cy_error err;
+  cy_comm_options o;
+  cy_comm_options_init(&o);
+  o.world_size = 1;
+  o.timeout_ms = 5000;
+  cy_comm *c = NULL;
+  char url[400];
+  snprintf(url, sizeof url, "redis://:wrong@127.0.0.1:%d", s.port);
+  o.bootstrap = url;
+  FAILS(cy_comm_open(&o, &c, &err), CY_EINVAL, "wrong password");
+  snprintf(url, sizeof url, "redis://127.0.0.1:%d", s.port);
+  FAILS(cy_comm_open(&o, &c, &err), CY_EINVAL, "wants a password");
+  CHECK(c == NULL);
+  test_redis_stop(&s);
+}
+
+static void test_bad_input(test_redis *s) {
+  cy_error err;
+  cy_comm_options o;
+  cy_comm_options_init(&o);
+  o.timeout_ms = 2000;
+  cy_comm *c = NULL;
+  o.world_size = 1;
+  o.bootstrap = "redis://nohostport";
+  FAILS(cy_comm_open(&o, &c, &err), CY_EINVAL, "expected HOST:PORT");
+  o.bootstrap = "redis://user@127.0.0.1:1";
+  FAILS(cy_comm_open(&o, &c, &err), CY_EINVAL, "[USER]:PASSWORD");
+  /* nobody listens on the port we were given a moment ago */
+  char url[64];
+  snprintf(url, sizeof url, "redis://127.0.0.1:%d", test_free_port());
+  o.bootstrap = url;
+  FAILS(cy_comm_open(&o, &c, &err), CY_EIO, "cannot connect");
+  o.bootstrap = s->url;
+  o.world_size = 0;
+  unsetenv("CYLON_WORLD_SIZE");
+  FAILS(cy_comm_open(&o, &c, &err), CY_EINVAL, "needs the world size");
+  setenv("CYLON_WORLD_SIZE", "x1", 1);
+  FAILS(cy_comm_open(&o, &c, &err), CY_EINVAL, "CYLON_WORLD_SIZE='x1'");
+  /* a world of one from the environment works */
+  setenv("CYLON_WORLD_SIZE", "1", 1);
+  o.job = "solo";
+  OK(cy_comm_open(&o, &c, &err));
+  CHECK(c && cy_comm_rank(c) == 0 && cy_comm_world_size(c) == 1);
+  cy_comm_close(c);
+  unsetenv("CYLON_WORLD_SIZE");
+  check_no_keys(s, "solo");
+}
+
+int main(void) {
+  test_redis s;
+  test_redis_start(&s, NULL);
+  test_bad_input(&s);
+  test_64_ranks(&s);
+  test_missing_rank(&s);
+  test_too_many(&s);
+  CHECK_EQ_INT(test_redis_count_keys(&s, "cylon:*"), 0);
+  test_redis_stop(&s);
+  test_auth();
+  TEST_MAIN_END();
+}
