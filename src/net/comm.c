@@ -21,7 +21,7 @@ typedef struct backend_def {
 static const backend_def backends[] = {
     {"tcp", comm_tcp_open},
     {"mpi", NULL},
-    {"redis", NULL},
+    {"redis", comm_redis_open},
 };
 
 typedef struct bootstrap_def {

@@ -103,6 +103,10 @@ typedef cy_status (*comm_backend_open_fn)(cy_comm *comm, comm_bootstrap *bs,
 /* tcp.c */
 cy_status comm_tcp_open(cy_comm *comm, comm_bootstrap *bs, const cy_comm_options *opts,
                         double deadline, cy_error *err);
+/* redis_backend.c: messages through Redis (the redis:// bootstrap's server, or
+ * CYLON_REDIS). */
+cy_status comm_redis_open(cy_comm *comm, comm_bootstrap *bs, const cy_comm_options *opts,
+                          double deadline, cy_error *err);
 
 struct cy_comm {
   int32_t rank, world;

@@ -25,7 +25,7 @@ typedef struct test_redis {
 } test_redis;
 
 /* A port that was free a moment ago. */
-static int test_free_port(void) {
+static inline int test_free_port(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   socklen_t len = sizeof a;
@@ -39,7 +39,7 @@ static int test_free_port(void) {
 }
 
 /* Start redis-server (password may be NULL); exits the test when it cannot. */
-static void test_redis_start(test_redis *s, const char *password) {
+static inline void test_redis_start(test_redis *s, const char *password) {
   if (system("command -v redis-server >/dev/null 2>&1") != 0) {
     fprintf(stderr, "FAIL: redis-server is not installed (scripts/install-deps installs the "
                     "Debian package redis-server)\n");
@@ -77,8 +77,9 @@ static void test_redis_start(test_redis *s, const char *password) {
   redis_conn_close(&c);
 }
 
-/* How many keys match pattern (SCAN over the whole server). */
-static long test_redis_count_keys(test_redis *s, const char *pattern) {
+/* How many keys match pattern (SCAN over the whole server); with without_ttl, only those
+ * that would never expire. */
+static inline long test_redis_scan(test_redis *s, const char *pattern, bool without_ttl) {
   cy_error err;
   redis_conn c;
   if (redis_conn_open(&s->parsed, cy_now() + 5, &c, &err) != CY_OK) {
@@ -97,7 +98,18 @@ static long test_redis_count_keys(test_redis *s, const char *pattern) {
     }
     snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
     for (size_t i = 0; i < r->element[1]->elements; i++) {
-      if (n < 5) fprintf(stderr, "  key left: %s\n", r->element[1]->element[i]->str);
+      const char *key = r->element[1]->element[i]->str;
+      if (without_ttl) {
+        redisReply *t = NULL;
+        if (redis_runv(&c, cy_now() + 5, &t, &err, "TTL", key, NULL) == CY_OK &&
+            t->integer == -1) {
+          fprintf(stderr, "  key without a TTL: %s\n", key);
+          n++;
+        }
+        freeReplyObject(t);
+        continue;
+      }
+      if (n < 5) fprintf(stderr, "  key left: %s\n", key);
       n++;
     }
     freeReplyObject(r);
@@ -106,7 +118,11 @@ static long test_redis_count_keys(test_redis *s, const char *pattern) {
   return n;
 }
 
-static void test_redis_stop(test_redis *s) {
+static inline long test_redis_count_keys(test_redis *s, const char *pattern) {
+  return test_redis_scan(s, pattern, false);
+}
+
+static inline void test_redis_stop(test_redis *s) {
   if (s->pid <= 0) return;
   kill(s->pid, SIGTERM);
   int status;
