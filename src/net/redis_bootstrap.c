@@ -39,8 +39,8 @@ static void key_of(const redis_bs *s, const char *name, char *key) {
 
 /* When to stop waiting: a little before the deadline, so that the error can be told. */
 static double give_up_at(const redis_bs *s, double deadline) {
-  double margin = (double)s->timeout_ms / 1000.0 / 10.0;
-  if (margin > 1.0) margin = 1.0;
+  double margin = (double)s->timeout_ms / 1000.0 / 5.0;
+  if (margin > 2.0) margin = 2.0;
   return deadline - margin;
 }
 

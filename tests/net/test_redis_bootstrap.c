@@ -111,10 +111,10 @@ static void test_64_ranks(test_redis *s) {
 }
 
 static void test_missing_rank(test_redis *s) {
-  job j = {s->url, "one-missing", 64, 4000, true};
+  job j = {s->url, "one-missing", 64, 5000, true};
   double took;
   CHECK_EQ_INT(run_ranks(&j, 63, &took), 63);
-  fprintf(stderr, "64 ranks, one missing: all 63 failed after %.2f s (deadline 4 s)\n", took);
+  fprintf(stderr, "64 ranks, one missing: all 63 failed after %.2f s (deadline 5 s)\n", took);
   check_no_keys(s, j.name);
 }
 

@@ -102,7 +102,7 @@ static int silent_rank(void *arg) {
   int rc = 0;
   if (rank == 1) {
     /* the failure reaches us through the abort key, before our own wait would time out */
-    usleep(1500 * 1000);
+    usleep(2000 * 1000);
     double t0 = cy_now();
     OK(cy_comm_irecv(c, 0, 7, &req, &err));
     cy_status st = cy_comm_wait(c, &req, &err); /* rank 0 never sends on tag 7 */
