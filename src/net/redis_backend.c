@@ -34,7 +34,7 @@
 
 #define FRAME_HEADER 16
 #define FRAME_BYTES (1 << 20)
-#define DRAIN_FRAMES "16" /* after a BLPOP, LPOP up to this many more from that list */
+#define DRAIN_FRAMES "4" /* after a BLPOP, LPOP up to this many more from that list */
 #define FRAME_LAST 1u
 #define PREFIX_MAX (COMM_JOB_MAX + 48)
 #define KEY_MAX (PREFIX_MAX + 32)
@@ -632,11 +632,13 @@ cy_status comm_redis_open(cy_comm *comm, comm_bootstrap *bs, const cy_comm_optio
   rc->world = bs->world;
   rc->timeout_ms = comm->timeout_ms;
   rc->ttl_s = rc->timeout_ms / 1000 + 60;
-  /* a heartbeat a few times within the timeout, so a dead rank is found well before it */
-  rc->alive_ttl_s = (double)rc->timeout_ms / 1000.0 / 4.0;
-  if (rc->alive_ttl_s > 3.0) rc->alive_ttl_s = 3.0;
-  if (rc->alive_ttl_s < 0.5) rc->alive_ttl_s = 0.5;
-  rc->heartbeat_s = rc->alive_ttl_s / 4.0;
+  /* A heartbeat that lives half the timeout, refreshed five times as often: a dead rank is
+   * found before the timeout, and a busy one (a loaded machine, sanitizers) is not taken
+   * for dead. */
+  rc->alive_ttl_s = (double)rc->timeout_ms / 1000.0 / 2.0;
+  if (rc->alive_ttl_s > 10.0) rc->alive_ttl_s = 10.0;
+  if (rc->alive_ttl_s < 1.0) rc->alive_ttl_s = 1.0;
+  rc->heartbeat_s = rc->alive_ttl_s / 5.0;
   rc->sources = calloc((size_t)rc->world, sizeof *rc->sources);
   cy_status st = rc->sources ? server_url(opts, &rc->url, err) : CY_ENOMEM;
   if (rc->sources == NULL) cy_error_set(err, "out of memory");

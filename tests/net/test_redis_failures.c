@@ -16,7 +16,7 @@
 #include "net/redis_server.h"
 #include "test.h"
 
-#define TIMEOUT_MS 4000
+#define TIMEOUT_MS 6000
 
 static cy_comm *open_comm(void) {
   cy_error err;
