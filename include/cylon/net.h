@@ -9,10 +9,13 @@
  * order they were sent.
  *
  * Backends: "tcp" (a full mesh of sockets: the default for local runs and serverless), "mpi"
- * (OpenMPI), "redis" (messages through a Redis server, for places where ranks cannot
- * connect to each other). Bootstraps tell a rank its rank, the world size and its peers:
- * "env" (MPI's or CYLON_* variables), "embedded" (cylon run --workers N starts the ranks
- * itself), "redis" (a job key in Redis; docs/bootstrap.md).
+ * (OpenMPI, under mpirun with the "env" bootstrap; only in builds where CMake found MPI,
+ * else a clear error), "redis" (messages through a Redis server, for places where ranks
+ * cannot connect to each other: the server of a redis:// bootstrap, else CYLON_REDIS).
+ * Bootstraps tell a rank its rank, the world size and its peers: "env" (MPI's or CYLON_*
+ * variables), "embedded" (cylon run --workers N starts the ranks itself),
+ * "redis://[[USER]:PASSWORD@]HOST:PORT" (ranks handed out by a counter of the job in Redis,
+ * endpoints exchanged through its keys, which are deleted at the end; docs/bootstrap.md).
  *
  * Nothing waits forever: every wait has a deadline (cy_comm_options.timeout_ms), after which
  * it fails with an error naming the rank that did not answer; a rank whose connection
@@ -29,6 +32,8 @@
  * CYLON_BOOTSTRAP_ADDR (HOST:PORT of the rendezvous where ranks exchange addresses),
  * CYLON_BOOTSTRAP_SERVE=1 (rank 0 serves that rendezvous itself), CYLON_JOB (the job id),
  * CYLON_ADVERTISE_HOST (tcp: the host others reach this rank at, when not bind_host).
+ * The redis bootstrap reads CYLON_JOB and CYLON_WORLD_SIZE (when the options leave them
+ * unset); the redis backend reads CYLON_REDIS=redis://... when the bootstrap is not redis.
  */
 #ifndef CYLON_NET_H
 #define CYLON_NET_H
@@ -63,8 +68,8 @@ typedef struct cy_comm_options {
   const char *bootstrap;  /**< "env" (default), "embedded", "redis://[:PASSWORD@]HOST:PORT" */
   const char *job;        /**< job id: ranks of different jobs never connect; NULL = CYLON_JOB,
                                else "cylon" (the launcher makes a random one) */
-  int32_t world_size;     /**< for bootstraps that need it (redis); 0 = from the environment;
-                               elsewhere, if set, it must match */
+  int32_t world_size;     /**< for bootstraps that need it (redis); 0 = from the environment
+                               (CYLON_WORLD_SIZE); elsewhere, if set, it must match */
   int64_t timeout_ms;     /**< deadline of bootstrap (whole), and of every wait: a wait fails
                                when its peer has been silent this long; default 60000 */
   const char *bind_host;  /**< tcp: the address to listen on; default 127.0.0.1 */

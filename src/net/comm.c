@@ -5,8 +5,8 @@
  * Opening a communicator is: find the bootstrap by name and start it (rank, world size,
  * job id), find the backend by name and let it join the world through the bootstrap,
  * release the bootstrap. Both lookups go through the small tables below; an entry
- * without a function is a name we know but this build does not offer yet (the redis
- * bootstrap, the mpi and redis backends), which gives a clear error rather than "unknown".
+ * without a function is a name we know but this build does not offer (the mpi backend
+ * when CMake found no MPI), which gives a clear error rather than "unknown".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +16,21 @@
 typedef struct backend_def {
   const char *name;
   comm_backend_open_fn open; /* NULL: not in this build */
+  const char *why_missing;   /* and why */
 } backend_def;
 
+#ifdef CYLON_HAVE_MPI
+#define COMM_MPI_OPEN comm_mpi_open
+#else
+#define COMM_MPI_OPEN NULL
+#endif
+
 static const backend_def backends[] = {
-    {"tcp", comm_tcp_open},
-    {"mpi", NULL},
-    {"redis", NULL},
+    {"tcp", comm_tcp_open, NULL},
+    {"mpi", COMM_MPI_OPEN,
+     "this build has no MPI (CMake found none: install libopenmpi-dev, e.g. with "
+     "scripts/install-deps, and rebuild)"},
+    {"redis", comm_redis_open, NULL},
 };
 
 typedef struct bootstrap_def {
@@ -32,7 +41,7 @@ typedef struct bootstrap_def {
 static const bootstrap_def bootstraps[] = {
     {"env", comm_bootstrap_env},
     {"embedded", comm_bootstrap_embedded},
-    {"redis://", NULL},
+    {"redis://", comm_bootstrap_redis},
 };
 
 void cy_comm_options_init(cy_comm_options *opts) {
@@ -67,7 +76,8 @@ static cy_status find_backend(const char *name, const backend_def **out, cy_erro
   for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
     if (strcmp(backends[i].name, name) != 0) continue;
     if (backends[i].open == NULL) {
-      cy_error_set(err, "the communicator backend '%s' is not available in this build", name);
+      cy_error_set(err, "the communicator backend '%s' is not available: %s", name,
+                   backends[i].why_missing ? backends[i].why_missing : "not in this build");
       return CY_ENOTSUP;
     }
     *out = &backends[i];

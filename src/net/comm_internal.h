@@ -54,6 +54,10 @@ cy_status comm_bootstrap_env(const cy_comm_options *opts, double deadline,
 cy_status comm_bootstrap_embedded(const cy_comm_options *opts, double deadline,
                                   comm_bootstrap *out, cy_error *err);
 
+/* redis_bootstrap.c: "redis://[[USER]:PASSWORD@]HOST:PORT" (docs/bootstrap.md). */
+cy_status comm_bootstrap_redis(const cy_comm_options *opts, double deadline,
+                               comm_bootstrap *out, cy_error *err);
+
 void comm_strings_free(char **strings, int32_t n);
 
 /* ---- backends ----------------------------------------------------------------------- */
@@ -99,6 +103,15 @@ typedef cy_status (*comm_backend_open_fn)(cy_comm *comm, comm_bootstrap *bs,
 /* tcp.c */
 cy_status comm_tcp_open(cy_comm *comm, comm_bootstrap *bs, const cy_comm_options *opts,
                         double deadline, cy_error *err);
+#ifdef CYLON_HAVE_MPI
+/* mpi_backend.c: OpenMPI (only in builds where CMake found MPI). */
+cy_status comm_mpi_open(cy_comm *comm, comm_bootstrap *bs, const cy_comm_options *opts,
+                        double deadline, cy_error *err);
+#endif
+/* redis_backend.c: messages through Redis (the redis:// bootstrap's server, or
+ * CYLON_REDIS). */
+cy_status comm_redis_open(cy_comm *comm, comm_bootstrap *bs, const cy_comm_options *opts,
+                          double deadline, cy_error *err);
 
 struct cy_comm {
   int32_t rank, world;

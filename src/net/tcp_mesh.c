@@ -110,13 +110,21 @@ static void newcomer_drop(tcp_newcomer *n) {
   n->fd = -1;
 }
 
-/* Take pending connections into free slots; beyond them, hang up at once. */
+static tcp_newcomer *newcomer_free_slot(tcp_comm *tc) {
+  for (int i = 0; i < TCP_NEWCOMERS; i++)
+    if (tc->newcomers[i].fd < 0) return &tc->newcomers[i];
+  return NULL;
+}
+
+/* Take pending connections into free slots. Beyond them: while the mesh forms, the rest
+ * wait in the listen backlog (more than TCP_NEWCOMERS lower ranks may knock at once);
+ * afterwards every knock is a stranger's, and is hung up on at once. */
 static void newcomers_accept(tcp_comm *tc, double deadline) {
   int fd;
-  while ((fd = net_accept(tc->listen_fd)) >= 0) {
-    tcp_newcomer *slot = NULL;
-    for (int i = 0; i < TCP_NEWCOMERS && slot == NULL; i++)
-      if (tc->newcomers[i].fd < 0) slot = &tc->newcomers[i];
+  for (;;) {
+    tcp_newcomer *slot = newcomer_free_slot(tc);
+    if (slot == NULL && !tc->mesh_formed) return;
+    if ((fd = net_accept(tc->listen_fd)) < 0) return;
     if (slot == NULL) {
       close(fd);
       continue;
@@ -150,7 +158,8 @@ static int32_t newcomer_read(tcp_comm *tc, tcp_newcomer *n) {
 
 int tcp_newcomers_pollfds(tcp_comm *tc, struct pollfd *pfds, int max) {
   int k = 0;
-  if (tc->listen_fd >= 0 && k < max)
+  /* a full house while the mesh forms: leave the listener alone until a slot frees */
+  if (tc->listen_fd >= 0 && k < max && (tc->mesh_formed || newcomer_free_slot(tc)))
     pfds[k++] = (struct pollfd){.fd = tc->listen_fd, .events = POLLIN};
   for (int i = 0; i < TCP_NEWCOMERS && k < max; i++)
     if (tc->newcomers[i].fd >= 0)
