@@ -52,9 +52,13 @@ const TASKS = {
 // Parquet: write the mixed table (loaded untimed) with each codec, and read a file of it
 // (written once by cylon_bench with that codec and cached) into memory.
 const MIXED4 = { data: 'mixed4', columns: 'k:int64,x:float64,s:string,d:date' };
+// The read-parquet-duckdb-* tasks read a file DuckDB wrote instead (its row groups, its
+// encodings).
 for (const codec of ['snappy', 'zstd']) {
   TASKS[`write-parquet-${codec}`] = { kind: 'write-parquet', compression: codec, inputs: [MIXED4] };
   TASKS[`read-parquet-${codec}`] = { kind: 'read-parquet', compression: codec, inputs: [MIXED4] };
+  TASKS[`read-parquet-duckdb-${codec}`] = { kind: 'read-parquet', compression: codec,
+    writer: 'duckdb', inputs: [MIXED4] };
 }
 
 // ---- DuckDB side: this same file run as a child process -------------------------------
@@ -80,14 +84,14 @@ async function duckChild(spec) {
     await run(`CREATE TABLE t AS SELECT * FROM read_parquet(${sqlString(spec.files[0])})`);
     seconds = (performance.now() - t0) / 1000;
     rows = Number((await queryTable('SELECT count(*) FROM t')).rows[0][0]);
-  } else if (spec.kind === 'write-parquet') {
+  } else if (spec.kind === 'write-parquet' || spec.kind === 'make-parquet') {
     await run(`CREATE TABLE a AS ${readSql(spec.files[0])}`);
     const t0 = performance.now();
     await run(`COPY a TO ${sqlString(spec.out)} (FORMAT parquet, COMPRESSION ${spec.compression})`);
     seconds = (performance.now() - t0) / 1000;
     rows = Number((await queryTable('SELECT count(*) FROM a')).rows[0][0]);
     fileBytes = statSync(spec.out).size;
-    rmSync(spec.out, { force: true });
+    if (spec.kind === 'write-parquet') rmSync(spec.out, { force: true });
   } else {
     // Inputs are loaded first, untimed, as cylon_bench does; only the operator is timed.
     for (const [i, f] of spec.files.entries()) await run(`CREATE TABLE ${'ab'[i]} AS ${readSql(f)}`);
@@ -168,13 +172,20 @@ function dataFile(input, args, cylon) {
   return file;
 }
 
-/** The Parquet file of a CSV input with codec, written once by cylon_bench and cached. */
-function parquetFile(csv, codec, bench) {
-  const file = csv.replace(/\.csv$/, `-${codec}.parquet`);
+/** The Parquet file of a CSV input with codec, written once by cylon_bench (or DuckDB)
+ *  and cached. */
+function parquetFile(csv, codec, bench, writer) {
+  const file = csv.replace(/\.csv$/, `-${writer === 'duckdb' ? 'duckdb-' : ''}${codec}.parquet`);
   if (!existsSync(file)) {
     const tmp = join(dirname(file), `.${process.pid}-${codec}.parquet`);
     process.stderr.write(`writing ${relative(root, file)}\n`);
-    runJson(bench, ['write-parquet', csv, tmp, '--compression', codec]);
+    if (writer === 'duckdb') {
+      // make-parquet writes as write-parquet does, but keeps the file.
+      runJson(process.execPath, [fileURLToPath(import.meta.url), '--duck-child',
+        JSON.stringify({ kind: 'make-parquet', files: [csv], out: tmp, compression: codec })]);
+    } else {
+      runJson(bench, ['write-parquet', csv, tmp, '--compression', codec]);
+    }
     renameSync(tmp, file);
   }
   return file;
@@ -212,7 +223,9 @@ async function main() {
   for (const name of args.tasks) {
     const task = TASKS[name];
     let files = task.inputs.map((input) => dataFile(input, args, cylon));
-    if (task.kind === 'read-parquet') files = [parquetFile(files[0], task.compression, bench)];
+    if (task.kind === 'read-parquet') {
+      files = [parquetFile(files[0], task.compression, bench, task.writer)];
+    }
     const file = files[0];
     const threads = args.threads ? ['--threads', String(args.threads)] : [];
     const out = join(root, 'bench', 'data', `.out-${process.pid}.parquet`);
