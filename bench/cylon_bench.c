@@ -3,6 +3,8 @@
  *
  *   cylon_bench read-csv FILE [--threads N] [--no-warmup]
  *   cylon_bench op OPERATION FILE [FILE2] [--threads N]
+ *   cylon_bench write-parquet CSV OUT [--compression C] [--threads N]
+ *   cylon_bench read-parquet FILE [--threads N] [--no-warmup]
  *
  * bench/run.mjs runs this once per repetition (a fresh process each time, so the memory
  * figures belong to one run) and compares it with DuckDB doing the same task.
@@ -16,6 +18,10 @@
  * union, intersect, difference (of two tables), filter (v < 500000000). rows is the
  * result's row count and peak_bytes covers the operator only (inputs excluded).
  *
+ * write-parquet reads a CSV file (untimed), then times cy_parquet_write of it to OUT with
+ * codec C (default snappy); file_bytes is OUT's size. read-parquet times cy_parquet_read of
+ * a whole file, after an untimed warm-up read as for read-csv.
+ *
  * Output fields: task, file, rows, columns, threads, seconds (the timed run),
  * warmup_seconds, peak_bytes (cy_memory_peak() over the timed run: buffer memory the
  * library allocated) and max_rss_bytes (the process's peak resident set, from getrusage,
@@ -25,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "cylon/cylon.h"
 
@@ -32,7 +39,9 @@ static void usage(void) {
   fprintf(stderr,
           "usage: cylon_bench read-csv FILE [--threads N] [--no-warmup]\n"
           "       cylon_bench op join|groupby|sort|unique|union|intersect|difference|filter "
-          "FILE [FILE2] [--threads N]\n");
+          "FILE [FILE2] [--threads N]\n"
+          "       cylon_bench write-parquet CSV OUT [--compression C] [--threads N]\n"
+          "       cylon_bench read-parquet FILE [--threads N] [--no-warmup]\n");
 }
 
 /* Print a string as a JSON string (file names: escape quotes, backslashes, controls). */
@@ -193,6 +202,120 @@ static int op(int argc, char **argv) {
   return 0;
 }
 
+static int64_t file_bytes(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0 ? (int64_t)sb.st_size : -1;
+}
+
+static int write_parquet(int argc, char **argv) {
+  const char *in = NULL, *out = NULL;
+  cy_parquet_write_options opts;
+  cy_parquet_write_options_init(&opts);
+  cy_error err;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+      opts.num_threads = atoi(argv[++i]);
+      cy_set_num_threads(opts.num_threads);
+    } else if (strcmp(argv[i], "--compression") == 0 && i + 1 < argc) {
+      if (cy_compression_parse(argv[++i], &opts.compression, &err) != CY_OK) {
+        fprintf(stderr, "cylon_bench: %s\n", err.message);
+        return 2;
+      }
+    } else if (argv[i][0] != '-' && !in) {
+      in = argv[i];
+    } else if (argv[i][0] != '-' && !out) {
+      out = argv[i];
+    } else {
+      usage();
+      return 2;
+    }
+  }
+  if (!in || !out) {
+    usage();
+    return 2;
+  }
+  cy_table *table = NULL;
+  double ignored;
+  if (timed_read(in, NULL, &table, &ignored)) return 1;
+  cy_memory_reset_peak();
+  int64_t base = cy_memory_current();
+  double t0 = cy_now();
+  cy_status st = cy_parquet_write(table, out, &opts, &err);
+  double seconds = cy_now() - t0;
+  if (st != CY_OK) {
+    fprintf(stderr, "cylon_bench: write-parquet: %s\n", err.message);
+    cy_table_release(table);
+    return 1;
+  }
+  printf("{\"task\": \"write-parquet\", \"compression\": \"%s\", \"file\": ",
+         cy_compression_name(opts.compression));
+  put_json_string(out, stdout);
+  printf(", \"rows\": %lld, \"columns\": %d, \"threads\": %d, \"seconds\": %.6f, "
+         "\"file_bytes\": %lld, \"peak_bytes\": %lld, \"max_rss_bytes\": %lld}\n",
+         (long long)table->num_rows, (int)table->schema.num_fields, cy_num_threads(), seconds,
+         (long long)file_bytes(out), (long long)(cy_memory_peak() - base),
+         (long long)max_rss_bytes());
+  cy_table_release(table);
+  return 0;
+}
+
+/* Read path as Parquet once; on success *out holds the table and *seconds the time taken. */
+static int timed_parquet_read(const char *path, const cy_parquet_read_options *opts,
+                              cy_table **out, double *seconds) {
+  cy_error err;
+  err.message[0] = 0;
+  double t0 = cy_now();
+  if (cy_parquet_read(path, opts, out, &err) != CY_OK) {
+    fprintf(stderr, "cylon_bench: %s\n", err.message);
+    return -1;
+  }
+  *seconds = cy_now() - t0;
+  return 0;
+}
+
+static int read_parquet(int argc, char **argv) {
+  const char *path = NULL;
+  bool warmup = true;
+  cy_parquet_read_options opts;
+  cy_parquet_read_options_init(&opts);
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+      opts.num_threads = atoi(argv[++i]);
+      cy_set_num_threads(opts.num_threads);
+    } else if (strcmp(argv[i], "--no-warmup") == 0) {
+      warmup = false;
+    } else if (argv[i][0] != '-' && !path) {
+      path = argv[i];
+    } else {
+      usage();
+      return 2;
+    }
+  }
+  if (!path) {
+    usage();
+    return 2;
+  }
+  cy_table *table = NULL;
+  double warmup_seconds = 0, seconds = 0;
+  if (warmup) {
+    if (timed_parquet_read(path, &opts, &table, &warmup_seconds)) return 1;
+    cy_table_release(table);
+    table = NULL;
+  }
+  cy_memory_reset_peak();
+  if (timed_parquet_read(path, &opts, &table, &seconds)) return 1;
+  printf("{\"task\": \"read-parquet\", \"file\": ");
+  put_json_string(path, stdout);
+  printf(", \"rows\": %lld, \"columns\": %d, \"threads\": %d, \"seconds\": %.6f, "
+         "\"warmup_seconds\": %.6f, \"file_bytes\": %lld, \"peak_bytes\": %lld, "
+         "\"max_rss_bytes\": %lld}\n",
+         (long long)table->num_rows, (int)table->schema.num_fields, cy_num_threads(), seconds,
+         warmup_seconds, (long long)file_bytes(path), (long long)cy_memory_peak(),
+         (long long)max_rss_bytes());
+  cy_table_release(table);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     usage();
@@ -200,6 +323,8 @@ int main(int argc, char **argv) {
   }
   if (strcmp(argv[1], "read-csv") == 0) return read_csv(argc - 2, argv + 2);
   if (strcmp(argv[1], "op") == 0) return op(argc - 2, argv + 2);
+  if (strcmp(argv[1], "write-parquet") == 0) return write_parquet(argc - 2, argv + 2);
+  if (strcmp(argv[1], "read-parquet") == 0) return read_parquet(argc - 2, argv + 2);
   fprintf(stderr, "cylon_bench: unknown task '%s'\n", argv[1]);
   usage();
   return 2;

@@ -12,7 +12,7 @@
 // written to bench/results/<time>.json. See bench/README.md.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,17 @@ const TASKS = {
   filter: { kind: 'op', op: 'filter', inputs: [{ data: 'kv', columns: KV, unique: 0.9 }],
     sql: 'SELECT * FROM a WHERE v < 500000000' },
 };
+// Parquet: write the mixed table (loaded untimed) with each codec, and read a file of it
+// (written once by cylon_bench with that codec and cached) into memory.
+const MIXED4 = { data: 'mixed4', columns: 'k:int64,x:float64,s:string,d:date' };
+// The read-parquet-duckdb-* tasks read a file DuckDB wrote instead (its row groups, its
+// encodings).
+for (const codec of ['snappy', 'zstd']) {
+  TASKS[`write-parquet-${codec}`] = { kind: 'write-parquet', compression: codec, inputs: [MIXED4] };
+  TASKS[`read-parquet-${codec}`] = { kind: 'read-parquet', compression: codec, inputs: [MIXED4] };
+  TASKS[`read-parquet-duckdb-${codec}`] = { kind: 'read-parquet', compression: codec,
+    writer: 'duckdb', inputs: [MIXED4] };
+}
 
 // ---- DuckDB side: this same file run as a child process -------------------------------
 
@@ -60,7 +71,7 @@ const readSql = (file) => `SELECT * FROM read_csv(${sqlString(file)})`;
 async function duckChild(spec) {
   const { run, queryTable, close } = await import('../tests/oracle/duck.mjs');
   if (spec.threads) await run(`SET threads = ${Number(spec.threads)}`);
-  let seconds = 0, rows = 0;
+  let seconds = 0, rows = 0, fileBytes;
   if (spec.kind === 'baseline') {
     await queryTable('SELECT 1');
   } else if (spec.kind === 'read-csv') {
@@ -68,6 +79,19 @@ async function duckChild(spec) {
     await run(`CREATE TABLE t AS ${readSql(spec.files[0])}`);
     seconds = (performance.now() - t0) / 1000;
     rows = Number((await queryTable('SELECT count(*) FROM t')).rows[0][0]);
+  } else if (spec.kind === 'read-parquet') {
+    const t0 = performance.now();
+    await run(`CREATE TABLE t AS SELECT * FROM read_parquet(${sqlString(spec.files[0])})`);
+    seconds = (performance.now() - t0) / 1000;
+    rows = Number((await queryTable('SELECT count(*) FROM t')).rows[0][0]);
+  } else if (spec.kind === 'write-parquet' || spec.kind === 'make-parquet') {
+    await run(`CREATE TABLE a AS ${readSql(spec.files[0])}`);
+    const t0 = performance.now();
+    await run(`COPY a TO ${sqlString(spec.out)} (FORMAT parquet, COMPRESSION ${spec.compression})`);
+    seconds = (performance.now() - t0) / 1000;
+    rows = Number((await queryTable('SELECT count(*) FROM a')).rows[0][0]);
+    fileBytes = statSync(spec.out).size;
+    if (spec.kind === 'write-parquet') rmSync(spec.out, { force: true });
   } else {
     // Inputs are loaded first, untimed, as cylon_bench does; only the operator is timed.
     for (const [i, f] of spec.files.entries()) await run(`CREATE TABLE ${'ab'[i]} AS ${readSql(f)}`);
@@ -79,7 +103,8 @@ async function duckChild(spec) {
   const version = (await queryTable('SELECT version()')).rows[0][0];
   close();
   const maxRss = process.resourceUsage().maxRSS * 1024; // reported in kilobytes
-  process.stdout.write(JSON.stringify({ seconds, rows, max_rss_bytes: maxRss, version }) + '\n');
+  process.stdout.write(JSON.stringify({ seconds, rows, max_rss_bytes: maxRss, version,
+    file_bytes: fileBytes }) + '\n');
 }
 
 // ---- the parent -------------------------------------------------------------------------
@@ -147,6 +172,35 @@ function dataFile(input, args, cylon) {
   return file;
 }
 
+/** The Parquet file of a CSV input with codec, written once by cylon_bench (or DuckDB)
+ *  and cached. */
+function parquetFile(csv, codec, bench, writer) {
+  const file = csv.replace(/\.csv$/, `-${writer === 'duckdb' ? 'duckdb-' : ''}${codec}.parquet`);
+  if (!existsSync(file)) {
+    const tmp = join(dirname(file), `.${process.pid}-${codec}.parquet`);
+    process.stderr.write(`writing ${relative(root, file)}\n`);
+    if (writer === 'duckdb') {
+      // make-parquet writes as write-parquet does, but keeps the file.
+      runJson(process.execPath, [fileURLToPath(import.meta.url), '--duck-child',
+        JSON.stringify({ kind: 'make-parquet', files: [csv], out: tmp, compression: codec })]);
+    } else {
+      runJson(bench, ['write-parquet', csv, tmp, '--compression', codec]);
+    }
+    renameSync(tmp, file);
+  }
+  return file;
+}
+
+/** A task's cylon_bench arguments (out: where a write task writes). */
+function benchArgs(task, files, out, threads) {
+  switch (task.kind) {
+    case 'op': return ['op', task.op, ...files, ...threads];
+    case 'write-parquet': return ['write-parquet', files[0], out, '--compression',
+      task.compression, ...threads];
+    default: return [task.kind, files[0], ...threads];
+  }
+}
+
 function duckRun(spec) {
   return runJson(process.execPath, [fileURLToPath(import.meta.url), '--duck-child',
     JSON.stringify(spec)]);
@@ -164,18 +218,23 @@ async function main() {
   const baseline = median(baselines.map((b) => b.max_rss_bytes));
   const results = [];
   const header = ['task', 'rows', 'cylon s', 'duckdb s', 'ratio', 'cylon peak MiB',
-    'cylon rss MiB', 'duckdb rss MiB (net)'];
+    'cylon rss MiB', 'duckdb rss MiB (net)', 'file MiB (cylon / duckdb)'];
   console.log(header.join('\t'));
   for (const name of args.tasks) {
     const task = TASKS[name];
-    const files = task.inputs.map((input) => dataFile(input, args, cylon));
+    let files = task.inputs.map((input) => dataFile(input, args, cylon));
+    if (task.kind === 'read-parquet') {
+      files = [parquetFile(files[0], task.compression, bench, task.writer)];
+    }
     const file = files[0];
     const threads = args.threads ? ['--threads', String(args.threads)] : [];
+    const out = join(root, 'bench', 'data', `.out-${process.pid}.parquet`);
     const ours = [], theirs = [];
     for (let i = 0; i < args.repeat; i++) {
-      ours.push(runJson(bench, task.kind === 'op' ? ['op', task.op, ...files, ...threads]
-        : [task.kind, file, ...threads]));
-      theirs.push(duckRun({ kind: task.kind, files, sql: task.sql, threads: args.threads }));
+      ours.push(runJson(bench, benchArgs(task, files, out, threads)));
+      rmSync(out, { force: true });
+      theirs.push(duckRun({ kind: task.kind, files, sql: task.sql, threads: args.threads,
+        compression: task.compression, out }));
     }
     const r = {
       task: name, rows: ours[0].rows, file: relative(root, file),
@@ -187,6 +246,12 @@ async function main() {
         baseline_rss_bytes: baseline, runs: theirs },
     };
     r.duckdb.net_rss_bytes = r.duckdb.max_rss_bytes - baseline;
+    if (task.kind === 'write-parquet') {
+      r.cylon.file_bytes = ours[0].file_bytes;
+      r.duckdb.file_bytes = theirs[0].file_bytes;
+    } else if (task.kind === 'read-parquet') {
+      r.cylon.file_bytes = r.duckdb.file_bytes = ours[0].file_bytes;
+    }
     r.ratio = r.cylon.seconds / r.duckdb.seconds;
     if (theirs[0].rows !== r.rows) {
       console.error(`warning: ${name}: cylon made ${r.rows} rows, DuckDB ${theirs[0].rows}`);
@@ -194,7 +259,10 @@ async function main() {
     results.push(r);
     console.log([name, r.rows, r.cylon.seconds.toFixed(3), r.duckdb.seconds.toFixed(3),
       r.ratio.toFixed(2), mib(r.cylon.peak_bytes), mib(r.cylon.max_rss_bytes),
-      `${mib(r.duckdb.max_rss_bytes)} (${mib(r.duckdb.net_rss_bytes)})`].join('\t'));
+      `${mib(r.duckdb.max_rss_bytes)} (${mib(r.duckdb.net_rss_bytes)})`,
+      r.cylon.file_bytes === undefined ? '' : task.kind === 'read-parquet'
+        ? `${mib(r.cylon.file_bytes)}` : `${mib(r.cylon.file_bytes)} / ${mib(r.duckdb.file_bytes)}` +
+          ` (${(r.cylon.file_bytes / r.duckdb.file_bytes).toFixed(2)})`].join('\t'));
   }
   const git = spawnSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
   const out = {

@@ -195,6 +195,8 @@ typedef struct cy_parquet_write_options {
   bool dictionary;            /**< dictionary-encode, falling back to PLAIN; default true */
   int64_t dictionary_page_bytes; /**< past this a column falls back to PLAIN; default 1 MiB */
   bool statistics;            /**< write min/max/null counts; default true */
+  bool checksums;             /**< write each page's CRC-32 (readers can then detect a
+                                   damaged page); default true */
   int num_threads;            /**< 0 = cy_num_threads() */
 } cy_parquet_write_options;
 

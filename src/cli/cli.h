@@ -49,7 +49,8 @@ void cli_read_options_help(FILE *out);
 cy_status cli_read_table(const char *path, const cli_read_options *o, cy_table **out,
                          cy_error *err);
 /* Write a table to a file whose format comes from its extension. */
-cy_status cli_write_table(const cy_table *t, const char *path, char delimiter, cy_error *err);
+cy_status cli_write_table(const cy_table *t, const char *path,
+                          const cy_table_write_options *opts, cy_error *err);
 
 /* Whole-string number parsing for option values (false on anything else). */
 bool cli_parse_int(const char *s, int64_t *out);

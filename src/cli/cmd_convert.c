@@ -9,9 +9,13 @@
 void help_convert(FILE *out) {
   fprintf(out,
           "usage: cylon convert IN OUT [options]\n\n"
-          "Read IN and write it as OUT; formats come from the extensions (.csv for now).\n"
+          "Read IN and write it as OUT; formats come from the extensions: .csv, .tsv, .txt\n"
+          "(CSV), .parquet, .pq (Parquet), .arrow, .arrows, .ipc, .feather (Arrow IPC).\n"
           "OUT is written whole or not at all.\n\n"
-          "  --out-delimiter C   field separator of a CSV output (default ',')\n");
+          "  --out-delimiter C   field separator of a CSV output (default ',')\n"
+          "  --compression C     codec of a Parquet output: snappy (default), zstd, gzip,\n"
+          "                      lz4_raw, none\n"
+          "  --row-group-rows N  rows per row group of a Parquet output (default 1048576)\n");
   cli_read_options_help(out);
 }
 
@@ -19,7 +23,9 @@ int cmd_convert(int argc, char **argv) {
   cli_read_options ro;
   cli_read_options_init(&ro);
   const char *in = NULL, *out = NULL;
-  char out_delim = 0;
+  cy_table_write_options wo;
+  cy_table_write_options_init(&wo);
+  cy_error err;
   for (int i = 1; i < argc; i++) {
     int taken = cli_read_option(&ro, argc, argv, &i);
     if (taken < 0) goto usage;
@@ -31,7 +37,19 @@ int cmd_convert(int argc, char **argv) {
         fprintf(stderr, "cylon convert: --out-delimiter wants one character\n");
         goto usage;
       }
-      out_delim = d[0];
+      wo.csv.delimiter = d[0];
+    } else if (strcmp(argv[i], "--compression") == 0 && i + 1 < argc) {
+      if (cy_compression_parse(argv[++i], &wo.parquet.compression, &err) != CY_OK) {
+        fprintf(stderr, "cylon convert: --compression: %s\n", err.message);
+        goto usage;
+      }
+    } else if (strcmp(argv[i], "--row-group-rows") == 0 && i + 1 < argc) {
+      if (!cli_parse_int(argv[++i], &wo.parquet.row_group_rows) ||
+          wo.parquet.row_group_rows < 1) {
+        fprintf(stderr, "cylon convert: bad --row-group-rows '%s' (a positive row count)\n",
+                argv[i]);
+        goto usage;
+      }
     } else if (argv[i][0] == '-' && argv[i][1] != 0) {
       fprintf(stderr, "cylon convert: unknown option '%s'\n", argv[i]);
       goto usage;
@@ -44,14 +62,13 @@ int cmd_convert(int argc, char **argv) {
     }
   }
   if (!in || !out) goto usage;
-  cy_error err;
   cy_table *t = NULL;
   double t0 = cy_now();
   cy_status st = cli_read_table(in, &ro, &t, &err);
   cli_read_options_reset(&ro);
   if (st != CY_OK) return cli_fail("convert", "%s", err.message);
   double t1 = cy_now();
-  st = cli_write_table(t, out, out_delim, &err);
+  st = cli_write_table(t, out, &wo, &err);
   double t2 = cy_now();
   char a[32];
   if (st == CY_OK && strcmp(out, "-") != 0)

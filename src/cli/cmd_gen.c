@@ -273,7 +273,7 @@ int cmd_gen(int argc, char **argv) {
   double t0 = cy_now();
   if (generate(&job, &t, &err) != CY_OK) return cli_fail("gen", "%s", err.message);
   double t1 = cy_now();
-  cy_status st = cli_write_table(t, output, 0, &err);
+  cy_status st = cli_write_table(t, output, NULL, &err);
   double t2 = cy_now();
   char a[32], b[32];
   if (st == CY_OK && strcmp(output, "-") != 0)

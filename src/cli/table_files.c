@@ -118,12 +118,15 @@ cy_status cli_read_table(const char *path, const cli_read_options *o, cy_table *
   return cy_table_read_file(path, &ro, out, err);
 }
 
-cy_status cli_write_table(const cy_table *t, const char *path, char delimiter, cy_error *err) {
-  cy_table_write_options wo;
-  cy_table_write_options_init(&wo);
-  if (delimiter) wo.csv.delimiter = delimiter;
-  if (strcmp(path, "-") == 0) return cy_csv_write_stream(t, stdout, &wo.csv, err);
-  return cy_table_write_file(t, path, &wo, err);
+cy_status cli_write_table(const cy_table *t, const char *path,
+                          const cy_table_write_options *opts, cy_error *err) {
+  cy_table_write_options defaults;
+  if (!opts) {
+    cy_table_write_options_init(&defaults);
+    opts = &defaults;
+  }
+  if (strcmp(path, "-") == 0) return cy_csv_write_stream(t, stdout, &opts->csv, err);
+  return cy_table_write_file(t, path, opts, err);
 }
 
 const char *cli_count(int64_t n, char *buf, size_t size) {

@@ -298,7 +298,8 @@ cy_status cy_object_list(const char *url, cy_object_info **out, int64_t *count, 
     cy_object_list_free(a.items, a.n);
     return st;
   }
-  qsort(a.items, (size_t)a.n, sizeof(cy_object_info), by_url);
+  /* An empty directory has no array, and qsort(NULL, 0) is undefined. */
+  if (a.n > 1) qsort(a.items, (size_t)a.n, sizeof(cy_object_info), by_url);
   *out = a.items;
   *count = a.n;
   return CY_OK;

@@ -58,6 +58,7 @@ void cy_parquet_write_options_init(cy_parquet_write_options *opts) {
   opts->dictionary = true;
   opts->dictionary_page_bytes = DEFAULT_DICTIONARY_BYTES;
   opts->statistics = true;
+  opts->checksums = true;
 }
 
 static cy_status check_options(const cy_parquet_write_options *o, pqw_settings *s,
@@ -86,6 +87,7 @@ static cy_status check_options(const cy_parquet_write_options *o, pqw_settings *
   s->dictionary_page_bytes = o->dictionary_page_bytes < (1 << 29) ? o->dictionary_page_bytes
                                                                   : (1 << 29);
   s->statistics = o->statistics;
+  s->checksums = o->checksums;
   return CY_OK;
 }
 

@@ -44,6 +44,7 @@ typedef struct pqw_settings {
   bool dictionary;
   int64_t dictionary_page_bytes;
   bool statistics;
+  bool checksums; /* page CRC-32s in the page headers */
 } pqw_settings;
 
 /* One encoded column chunk: its pages (with headers) and what the footer says of it.

@@ -107,6 +107,9 @@ static cy_status emit_page(chunk_job *j, pq_page_header *h, cy_error *err) {
   }
   h->uncompressed_page_size = (int32_t)j->x->page.len;
   h->compressed_page_size = (int32_t)body_len;
+  /* The CRC covers the page's bytes as stored (compressed), not its header. */
+  h->has_crc = j->s->checksums;
+  if (h->has_crc) h->crc = (int32_t)pq_crc32(body, body_len);
   j->x->header.len = 0;
   pq_page_header_encode(&j->x->header, h);
   CY_RETURN_NOT_OK(pqt_writer_status(&j->x->header, "writing a Parquet page header", err));

@@ -18,6 +18,15 @@
 # - schema: names and types (the same as DuckDB's, mapped to cylon's names); --types.
 # - convert: to '|' and back gives the original bytes; DuckDB reads the '|' file with the
 #   same values as the original; a tab delimiter too.
+# - convert between CSV, Parquet and Arrow IPC, every pair (and the IPC stream form, every
+#   Parquet codec we write, a file DuckDB wrote in 10 row groups): DuckDB reads each Parquet
+#   copy, and each IPC copy converted back to CSV, as the original's rows in order; the
+#   types DuckDB reads from our Parquet files; back to CSV gives the original bytes.
+# - schema and head on Parquet: types as DuckDB reads them; the first and last rows are
+#   DuckDB's, for one row group, 100 row groups (--row-group-rows) and DuckDB's own file;
+#   empty files (ours and DuckDB's): the schema, 0 rows.
+# - corrupt Parquet and IPC files (cut in half, not Parquet at all, a damaged page): exit 1,
+#   the file and the cause named, no output left and an existing target untouched.
 # - errors: a missing file (exit 1, the path named), a malformed CSV (exit 1, "line N"),
 #   unknown command or option and missing arguments (exit 2), --help (exit 0, usage on
 #   stdout), unwritable outputs (exit 1, no file and no temporary left, an existing target
@@ -143,6 +152,9 @@ load_kv() {
   while IFS= read -r line; do KV[${line%%=*}]=${line#*=}; done <<<"$out"
   [[ -z ${VERBOSE:-} ]] || echo "DuckDB: $(tr "\n" " " <<<"$out")" >&2
 }
+
+# The files under the work directory, to see that a failed command left nothing behind.
+snapshot() { (cd "$work" && find . | sort); }
 
 # awk_true EXPR: a floating point condition, e.g. awk_true "0.24 < 0.25".
 awk_true() { awk "BEGIN { exit !($1) }"; }
@@ -409,6 +421,169 @@ cy convert h.csv two.csv --out-delimiter '||'
 expect_rc 2 "convert --out-delimiter with two characters"
 check "convert with a bad delimiter writes nothing" test ! -e two.csv
 
+# ---- convert between CSV, Parquet and Arrow IPC ------------------------------------------
+
+echo "== convert: CSV, Parquet, Arrow IPC (${SECONDS}s)" >&2
+# duck_exec SQL: run a statement in DuckDB (COPY ... TO, for files DuckDB writes).
+duck_exec() {
+  DUCK_MJS=$DUCK DUCK_SQL=$1 node --input-type=module -e '
+    const { run, close } = await import(process.env.DUCK_MJS);
+    try { await run(process.env.DUCK_SQL); } finally { close(); }'
+}
+# duck_schema SOURCE: "name type" lines of what DuckDB reads from SOURCE, in cylon's names.
+# shellcheck disable=SC2016
+duck_schema() {
+  DUCK_MJS=$DUCK DUCK_SQL="SELECT * FROM $1 LIMIT 0" node --input-type=module -e '
+    const { queryTable, close } = await import(process.env.DUCK_MJS);
+    try {
+      const { names, types } = await queryTable(process.env.DUCK_SQL);
+      names.forEach((n, i) => console.log(`${n} ${types[i]}`));
+    } finally { close(); }' | to_cylon | sed -e 's/ INTEGER$/ int32/'
+}
+# DuckDB's rows of all.csv (100,000 rows of every type, a quarter null), in file order, as
+# text: what every copy of it must read back as.
+all_cols="k::VARCHAR, v::VARCHAR, i::VARCHAR, x::VARCHAR, s, d::VARCHAR, t::VARCHAR, b::VARCHAR"
+duck_rows "SELECT $all_cols FROM read_csv('$work/all.csv', sample_size=-1)" >all.rows ||
+  fail "DuckDB could not read all.csv"
+check "DuckDB read 100000 rows of all.csv" test "$(wc -l <all.rows)" = 100000
+# same_rows WHAT SOURCE: DuckDB reads SOURCE (a read_csv or read_parquet call) as all.rows,
+# row by row in order.
+same_rows() {
+  duck_rows "SELECT $all_cols FROM $2" >copy.rows || fail "DuckDB could not read $2"
+  check "$1: DuckDB reads the same $(wc -l <all.rows) rows, in order" cmp -s all.rows copy.rows
+}
+csv_of() { echo "read_csv('$work/$1', sample_size=-1)"; }
+pq_of() { echo "read_parquet('$work/$1')"; }
+# Every pair of formats. i is written as int32 (--types) so that Parquet holds an INT32.
+cy_ok convert all.csv a.parquet --types i:int32
+same_rows "CSV -> Parquet" "$(pq_of a.parquet)"
+want_schema=$'k int64\nv int64\ni int32\nx float64\ns utf8\nd date32\nt timestamp[us]\nb bool'
+check "CSV -> Parquet: DuckDB reads the types written" \
+  test "$(duck_schema "$(pq_of a.parquet)")" = "$want_schema"
+cy_ok convert all.csv a.arrow --types i:int32
+cy_ok convert a.arrow a_arrow.csv
+same_rows "CSV -> IPC -> CSV" "$(csv_of a_arrow.csv)"
+check "CSV -> IPC -> CSV gives the original bytes" cmp -s all.csv a_arrow.csv
+cy_ok convert a.parquet pa.arrow
+cy_ok schema pa.arrow
+check "Parquet -> IPC keeps the types [$(schema_pairs | tr '\n' ' ')]" test "$(schema_pairs)" = "$want_schema"
+cy_ok convert pa.arrow pa.csv
+same_rows "Parquet -> IPC (-> CSV)" "$(csv_of pa.csv)"
+cy_ok convert a.arrow ap.parquet --compression zstd
+same_rows "IPC -> Parquet (zstd)" "$(pq_of ap.parquet)"
+check "IPC -> Parquet: DuckDB reads the types written" \
+  test "$(duck_schema "$(pq_of ap.parquet)")" = "$want_schema"
+cy_ok convert a.parquet pc.csv
+same_rows "Parquet -> CSV" "$(csv_of pc.csv)"
+check "CSV -> Parquet -> CSV gives the original bytes" cmp -s all.csv pc.csv
+cy_ok convert a.arrow stream.arrows
+cy_ok convert stream.arrows stream.csv
+check "IPC file -> IPC stream -> CSV gives the original bytes" cmp -s all.csv stream.csv
+for codec in none gzip lz4_raw; do
+  cy_ok convert a.parquet "c_$codec.parquet" --compression "$codec"
+  same_rows "Parquet -> Parquet ($codec)" "$(pq_of "c_$codec.parquet")"
+done
+# A file DuckDB wrote, in row groups of 10,000 rows: our reader gives DuckDB's values.
+duck_exec "COPY (FROM read_csv('$work/all.csv', sample_size=-1)) TO '$work/duck.parquet'
+  (FORMAT parquet, ROW_GROUP_SIZE 10000)" || fail "DuckDB could not write duck.parquet"
+cy_ok convert duck.parquet duck.csv
+check "DuckDB's Parquet file -> CSV gives the original bytes" cmp -s all.csv duck.csv
+cy_ok convert duck.parquet duck.arrow
+cy_ok convert duck.arrow duck2.csv
+check "DuckDB's Parquet file -> IPC -> CSV gives the original bytes" cmp -s all.csv duck2.csv
+
+# ---- schema and head on Parquet -----------------------------------------------------------
+
+echo "== schema and head on Parquet (${SECONDS}s)" >&2
+cy_ok schema a.parquet
+check "schema of a Parquet file [$(schema_pairs | tr '\n' ' ')]" test "$(schema_pairs)" = "$want_schema"
+check "schema of a Parquet file: DuckDB's types" \
+  test "$(schema_pairs)" = "$(duck_schema "$(pq_of a.parquet)")"
+cy_ok schema duck.parquet
+check "schema of DuckDB's Parquet file: DuckDB's types" \
+  test "$(schema_pairs)" = "$(duck_schema "$(pq_of duck.parquet)")"
+# head_matches FILE: head's first and last 5 rows are DuckDB's, and the types line.
+head_matches() {
+  cy_ok head "$1" -w 200
+  box_cells "$work/out" >cells
+  { duck_rows "SELECT $all_cols FROM $(pq_of "$1") LIMIT 5" &&
+    duck_rows "SELECT $all_cols FROM $(pq_of "$1") OFFSET 99995"; } >pq.duck ||
+    fail "DuckDB could not read $1"
+  check "head $1: the first and last 5 rows are DuckDB's" cmp -s <(tail -n +3 cells) pq.duck
+  check "head $1: the rows are all.csv's" cmp -s pq.duck <(sed -n '1,5p;99996,100000p' all.rows)
+  check "head $1: the row count" grep -q '^100000 rows' "$work/out"
+  check "head $1: the types line" test "$(sed -n 2p cells)" = \
+    "$(duck_schema "$(pq_of "$1")" | awk '{ printf "%s%s", (NR > 1 ? "\t" : ""), $2 }')"
+}
+head_matches a.parquet
+# Many row groups: head reads the first and the last of them.
+cy_ok convert all.csv rg.parquet --types i:int32 --row-group-rows 1000
+load_kv "SELECT count(DISTINCT row_group_id) AS groups, sum(row_group_num_rows) / 8 AS rows
+  FROM parquet_metadata('$work/rg.parquet')"
+check "--row-group-rows 1000: DuckDB sees 100 row groups of 100000 rows in all (${KV[groups]-?}, ${KV[rows]-?})" \
+  test "${KV[groups]-}:${KV[rows]-}" = "100:100000"
+head_matches rg.parquet
+same_rows "100 row groups" "$(pq_of rg.parquet)"
+head_matches duck.parquet
+cy_ok head rg.parquet -n 4 -w 200
+box_cells "$work/out" >cells
+check "head -n 4 of 100 row groups: rows 1, 2, 99999 and 100000" \
+  cmp -s <(tail -n +3 cells) <(sed -n '1,2p;99999,100000p' all.rows)
+# Empty files: ours from a header-only CSV, and DuckDB's.
+printf 'k,s,d\n' >empty.csv
+cy_ok convert empty.csv empty.parquet --types k:int64,d:date
+duck_exec "COPY (SELECT 1::BIGINT AS k, 'a' AS s, DATE '2020-01-01' AS d LIMIT 0)
+  TO '$work/duck_empty.parquet' (FORMAT parquet)" || fail "DuckDB could not write duck_empty.parquet"
+for f in empty.parquet duck_empty.parquet; do
+  load_kv "SELECT count(*) AS n FROM read_parquet('$work/$f')"
+  check "$f: DuckDB reads 0 rows" test "${KV[n]-}" = 0
+  cy_ok schema "$f"
+  check "schema of $f [$(schema_pairs | tr '\n' ' ')]" test "$(schema_pairs)" = $'k int64\ns utf8\nd date32'
+  check "schema of $f: DuckDB's types" test "$(schema_pairs)" = "$(duck_schema "$(pq_of "$f")")"
+  cy_ok head "$f"
+  check "head $f: 0 rows" grep -q '^0 rows' "$work/out"
+  box_cells "$work/out" >cells
+  check "head $f: names and types, no rows" test "$(cat cells)" = $'k\ts\td\nint64\tutf8\tdate32'
+  cy_ok convert "$f" empty_out.csv
+  check "convert $f to CSV: the header alone" test "$(cat empty_out.csv)" = "k,s,d"
+done
+
+# ---- corrupt Parquet and IPC files -------------------------------------------------------
+
+echo "== corrupt Parquet and IPC files (${SECONDS}s)" >&2
+size=$(stat -c %s ap.parquet)
+head -c $((size / 2)) ap.parquet >half.parquet
+echo "not parquet at all" >text.parquet
+cp ap.parquet bad_page.parquet
+# Overwrite 64 bytes in the middle of the first column's data (zstd pages).
+printf '%064d' 0 | dd of=bad_page.parquet bs=1 seek=20000 conv=notrunc status=none
+head -c $(($(stat -c %s a.arrow) / 2)) a.arrow >half.arrow
+for spec in "half.parquet|not a Parquet file" "text.parquet|not a Parquet file" \
+  "bad_page.parquet|column 'k'" "half.arrow|half.arrow"; do
+  f=${spec%%|*} needle=${spec#*|}
+  for cmd in head schema convert; do
+    [[ $cmd == schema && $f == bad_page.parquet ]] && continue # the footer is intact
+    echo "old contents" >target.csv
+    if [[ $cmd == convert ]]; then cy convert "$f" target.csv; else cy "$cmd" "$f"; fi
+    expect_rc 1 "$cmd of the corrupt $f"
+    err_has "$f" "$cmd of the corrupt $f names it"
+    err_has "$needle" "$cmd of the corrupt $f says why"
+    [[ $cmd == convert ]] && check "a failed convert of $f leaves the target as it was" \
+      test "$(cat target.csv)" = "old contents"
+  done
+  before=$(snapshot)
+  cy convert "$f" fresh.parquet
+  expect_rc 1 "convert of the corrupt $f to Parquet"
+  check "a failed convert of $f leaves no file [$(diff <(echo "$before") <(snapshot) | tr '\n' ' ')]" \
+    test "$before" = "$(snapshot)"
+done
+cy convert a.parquet out.parquet --compression bogus
+expect_rc 2 "convert --compression bogus"
+err_has "bogus" "convert --compression bogus names it"
+cy convert a.parquet out.parquet --row-group-rows 0
+expect_rc 2 "convert --row-group-rows 0"
+check "bad convert options write nothing" test ! -e out.parquet
+
 # ---- errors --------------------------------------------------------------------------
 
 echo "== errors (${SECONDS}s)" >&2
@@ -474,7 +649,6 @@ for cmd in gen head schema convert; do
 done
 
 # Outputs that cannot be written: nothing appears, nothing is left behind.
-snapshot() { (cd "$work" && find . | sort); }
 echo "a file" >plain
 mkdir adir
 before=$(snapshot)
