@@ -13,6 +13,8 @@
  *   `concurrency` run; otherwise it waits in a queue. RequestResponse callers get the
  *   function's answer (with X-Amz-Function-Error when it failed); Event callers get 202 at
  *   once and the outcome is logged.
+ * - A new environment has 10 s to ask for its first event (init), then the invocation
+ *   has the function's timeout from the moment it is handed out.
  * - Past its deadline an invocation's environment is killed and the caller answered with a
  *   Sandbox.Timedout error; an environment that exits while busy fails its invocation
  *   with Runtime.ExitError; /init/error fails it with the runtime's message.
@@ -39,6 +41,7 @@
 extern char **environ;
 
 #define MAX_CONNS 1024
+#define INIT_TIMEOUT_MS 10000 /* as Lambda: a runtime has 10 s to ask for its first event */
 #define MAX_INVOCATIONS 4096
 #define RUNTIME_PATH "/2018-06-01/runtime/"
 #define INVOKE_PREFIX "/2015-03-31/functions/"
@@ -217,6 +220,7 @@ static void complete_error(host *h, int ii, const char *type, const char *messag
 static void deliver(host *h, int w, int ii) {
   worker *wk = &h->workers[w];
   invocation *inv = &h->invs[ii];
+  inv->deadline_ms = sls_now_ms() + h->opts->timeout_s * 1000; /* the handler's time */
   char headers[1024];
   snprintf(headers, sizeof headers,
            "Content-Type: application/json\r\n"
@@ -319,7 +323,7 @@ static int spawn(host *h, int ii, cy_error *err) {
   wk->invocation = ii;
   snprintf(wk->function, sizeof wk->function, "%s", inv->function);
   inv->worker = w;
-  inv->deadline_ms = sls_now_ms() + h->opts->timeout_s * 1000;
+  inv->deadline_ms = sls_now_ms() + INIT_TIMEOUT_MS; /* until its first `next` */
   return w;
 }
 
@@ -342,7 +346,6 @@ static void dispatch(host *h) {
     if (idle >= 0) {
       h->workers[idle].invocation = ii;
       inv->worker = idle;
-      inv->deadline_ms = sls_now_ms() + h->opts->timeout_s * 1000;
       deliver(h, idle, ii);
       continue;
     }
@@ -586,8 +589,12 @@ static void housekeeping(host *h) {
     if (!wk->used) continue;
     if (wk->invocation >= 0 && !wk->dying && now > h->invs[wk->invocation].deadline_ms) {
       char msg[128];
-      snprintf(msg, sizeof msg, "Task timed out after %lld seconds",
-               (long long)h->opts->timeout_s);
+      if (h->invs[wk->invocation].delivered)
+        snprintf(msg, sizeof msg, "Task timed out after %lld seconds",
+                 (long long)h->opts->timeout_s);
+      else
+        snprintf(msg, sizeof msg, "the runtime did not ask for its first event within %d s",
+                 INIT_TIMEOUT_MS / 1000);
       complete_error(h, wk->invocation, "Sandbox.Timedout", msg);
       kill_worker(wk);
     }
