@@ -347,6 +347,7 @@ int cmd_submit(int argc, char **argv) {
   size_t event_len = 0;
   rank_call *calls = NULL;
   int64_t started = 0;
+  bool detached = false;
   if (job_redis_connect(a.bootstrap, NULL, 5000, &redis, &err) != CY_OK ||
       job_redis_create(redis, job, token, a.timeout_s + 300, &err) != CY_OK) {
     cli_fail("submit", "%s", err.message);
@@ -459,7 +460,6 @@ cleanup:
 done:
   /* Ranks still running after a failure are not waited for (they stop on the abort key or
    * their own deadline); their threads end with the process. */
-  bool detached = false;
   for (int64_t r = 0; r < started; r++) {
     if (__atomic_load_n(&calls[r].done, __ATOMIC_ACQUIRE) || rc == 0) {
       pthread_join(calls[r].thread, NULL);

@@ -81,7 +81,10 @@ for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS'])
 const readyFile = join(tmp, 'll.port');
 const host = spawn(args.cylon, ['lambda-local', '--port', '0', '--ready-file', readyFile,
   '--timeout', '120', '--memory', '0', '--concurrency', '64'],
-{ env: baseEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+{ env: baseEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+// The host's and its workers' standard error: shown, and checked for sanitizer reports.
+let hostStderr = '';
+host.stderr.on('data', (d) => { hostStderr += d; process.stderr.write(d); });
 for (let i = 0; i < 200 && !existsSync(readyFile); i++) await new Promise((r) => setTimeout(r, 50));
 const llPort = Number(readFileSync(readyFile, 'utf8'));
 
@@ -137,7 +140,10 @@ async function submit(name, planObj, opts = {}) {
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status) => {
+      expect(!/Sanitizer|runtime error:/.test(stderr), `${name}: no sanitizer report:\n${stderr}`);
+      resolve({ status, stdout, stderr });
+    });
   });
 }
 
@@ -198,7 +204,10 @@ try {
     `missing bucket: ${noBucket.stderr}`);
   await nothingLeft('nobucket', 'missing bucket');
 } finally {
+  const hostExit = new Promise((r) => host.on('close', (code) => r(code)));
   host.kill('SIGTERM');
+  expect(await hostExit === 0, 'lambda-local exits cleanly on SIGTERM');
+  expect(!/Sanitizer|runtime error:/.test(hostStderr), 'no sanitizer report from the host or workers');
   redis.kill('SIGTERM');
   await s3.close();
   duck.close();
