@@ -160,42 +160,40 @@ bool job_redis_aborted(job_redis *r, const char *job) {
   return yes;
 }
 
-/* The TTL of the job's token, given to the keys a worker makes. */
-static long long job_ttl(job_redis *r, const char *job) {
-  char k[300];
-  cy_error err;
-  key(k, sizeof k, job, "token");
-  redisReply *reply = run(r, &err, "TTL %s", k);
-  long long ttl = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0
-                      ? reply->integer : 3600;
-  if (reply) freeReplyObject(reply);
-  return ttl;
-}
+/* Workers write to a job's keys only while the job exists (its token key), atomically in
+ * one script: a rank that is still running when the scheduler aborts and deletes the job
+ * cannot bring its keys back. Each key gets the token's remaining TTL. */
+static const char join_script[] =
+    "local t = redis.call('GET', KEYS[1]) "
+    "if not t then return -1 end "
+    "if t ~= ARGV[1] then return -2 end "
+    "local n = redis.call('INCR', KEYS[2]) "
+    "redis.call('EXPIRE', KEYS[2], math.max(redis.call('TTL', KEYS[1]), 1)) "
+    "return n";
+static const char hset_script[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end "
+    "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) "
+    "redis.call('EXPIRE', KEYS[2], math.max(redis.call('TTL', KEYS[1]), 1)) "
+    "return 1";
 
 cy_status job_redis_join(job_redis *r, const char *job, const char *token, int32_t world,
                          int32_t *rank, cy_error *err) {
-  char k[300];
-  key(k, sizeof k, job, "token");
-  redisReply *reply = run(r, err, "GET %s", k);
+  char tk[300], rk[300];
+  key(tk, sizeof tk, job, "token");
+  key(rk, sizeof rk, job, "rank");
+  redisReply *reply = run(r, err, "EVAL %s 2 %s %s %s", join_script, tk, rk, token ? token : "");
   if (!reply) return EIO;
-  bool known = reply->type == REDIS_REPLY_STRING;
-  bool match = known && strcmp(reply->str, token ? token : "") == 0;
+  long long n = reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0;
   freeReplyObject(reply);
-  if (!known) {
+  if (n == -1) {
     cy_error_set(err, "%s: job %s is unknown (expired, ended, or never submitted)", r->where, job);
     return EACCES;
   }
-  if (!match) {
+  if (n == -2) {
     cy_error_set(err, "%s: the token of this event does not match job %s's: refused", r->where,
                  job);
     return EACCES;
   }
-  key(k, sizeof k, job, "rank");
-  reply = run(r, err, "INCR %s", k);
-  if (!reply) return EIO;
-  long long n = reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0;
-  freeReplyObject(reply);
-  simple(r, err, run(r, err, "EXPIRE %s %lld", k, job_ttl(r, job)));
   if (n < 1 || n > world) {
     cy_error_set(err, "job %s: rank %lld is beyond the world size %d (a worker invoked twice?)",
                  job, n - 1, (int)world);
@@ -207,12 +205,11 @@ cy_status job_redis_join(job_redis *r, const char *job, const char *token, int32
 
 static cy_status hset(job_redis *r, const char *job, const char *what, int32_t rank,
                       const char *value, cy_error *err) {
-  char k[300];
+  char tk[300], k[300], field[16];
+  key(tk, sizeof tk, job, "token");
   key(k, sizeof k, job, what);
-  redisReply *reply = run(r, err, "HSET %s %d %s", k, (int)rank, value);
-  if (!reply) return EIO;
-  freeReplyObject(reply);
-  return simple(r, err, run(r, err, "EXPIRE %s %lld", k, job_ttl(r, job)));
+  snprintf(field, sizeof field, "%d", (int)rank);
+  return simple(r, err, run(r, err, "EVAL %s 2 %s %s %s %s", hset_script, tk, k, field, value));
 }
 
 cy_status job_redis_set_phase(job_redis *r, const char *job, int32_t rank, const char *phase,
