@@ -149,6 +149,17 @@ cy_status job_redis_abort(job_redis *r, const char *job, cy_error *err) {
   return simple(r, err, run(r, err, "SET %s 1 EX 3600", k));
 }
 
+bool job_redis_exists(job_redis *r, const char *job) {
+  char k[300];
+  cy_error err;
+  key(k, sizeof k, job, "token");
+  redisReply *reply = run(r, &err, "EXISTS %s", k);
+  if (!reply) return true;
+  bool yes = reply->type != REDIS_REPLY_INTEGER || reply->integer > 0;
+  freeReplyObject(reply);
+  return yes;
+}
+
 bool job_redis_aborted(job_redis *r, const char *job) {
   char k[300];
   cy_error err;

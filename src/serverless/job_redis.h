@@ -41,6 +41,8 @@ cy_status job_redis_set_phase(job_redis *r, const char *job, int32_t rank, const
                               cy_error *err);
 cy_status job_redis_set_result(job_redis *r, const char *job, int32_t rank, const char *json,
                                cy_error *err);
+/* Whether the job still exists (its token key); true on a Redis error (unknown). */
+bool job_redis_exists(job_redis *r, const char *job);
 /* Whether the scheduler asked to stop (false on a Redis error). */
 bool job_redis_aborted(job_redis *r, const char *job);
 

@@ -271,6 +271,18 @@ static cy_status run_rank(cy_plan *plan, const job_event *ev, int32_t rank, run_
   return st;
 }
 
+static void remove_rank_output(const job_event *ev, int32_t rank) {
+  char prefix[4096];
+  snprintf(prefix, sizeof prefix, "%s%srank-%05d/", ev->output,
+           ev->output[strlen(ev->output) - 1] == '/' ? "" : "/", (int)rank);
+  cy_object_info *list = NULL;
+  int64_t n = 0;
+  cy_error ignored;
+  if (cy_object_list(prefix, &list, &n, &ignored) != CY_OK) return;
+  for (int64_t i = 0; i < n; i++) cy_object_delete(list[i].url, &ignored);
+  cy_object_list_free(list, n);
+}
+
 static cy_status metrics_json(const job_event *ev, const run_state *s, double bootstrap_s,
                               double total_s, char **out, size_t *len, cy_error *err) {
   cy_json_member *steps = calloc((size_t)s->num_steps * 4 + 1, sizeof *steps);
@@ -363,6 +375,16 @@ cy_status cy_lambda_plan_handler(const cy_lambda_invocation *inv, void *ctx,
     if (!state.steps) st = ENOMEM, cy_error_set(err, "out of memory");
   }
   if (st == CY_OK) st = run_rank(plan, &ev, state.rank, &state, err);
+  if (st == CY_OK && joined && ev.output &&
+      (!job_redis_exists(state.redis, ev.job) || job_redis_aborted(state.redis, ev.job))) {
+    /* The scheduler gave up on the job (another rank failed, or the deadline) and has
+     * cleaned up already: take this rank's part back so nothing is left behind. */
+    remove_rank_output(&ev, state.rank);
+    cy_error_set(err, "job %s was aborted by the scheduler; this rank's output is removed",
+                 ev.job);
+    type = "Aborted";
+    st = ECANCELED;
+  }
   if (st == CY_OK)
     st = metrics_json(&ev, &state, bootstrap_s, sls_seconds() - t0, &result->response,
                       &result->response_len, err);
