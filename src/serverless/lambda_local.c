@@ -21,7 +21,7 @@
  *
  * One thread, poll(), every connection closed after its answer (our clients make one
  * request per connection). Requests are parsed by http_server.c; anything malformed gets
- * 400. Signatures are not checked: the host listens on 127.0.0.1 only.
+ * 400. Signatures are required but not verified: the host listens on 127.0.0.1 only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -406,6 +406,15 @@ static void on_invoke(host *h, int ci) {
   } else {
     respond_error(h, ci, 400, "Bad Request", "InvalidParameterValueException",
                   "X-Amz-Invocation-Type must be RequestResponse, Event or DryRun");
+    return;
+  }
+  /* The signature is not verified (loopback only), but an unsigned request is refused as
+   * AWS refuses it, so a client that forgets to sign fails here too. */
+  const char *auth = http_request_header(&c->req, "Authorization");
+  if (!auth || strncmp(auth, "AWS4-HMAC-SHA256 Credential=", 28) != 0 ||
+      !strstr(auth, "SignedHeaders=") || !strstr(auth, "Signature=")) {
+    respond_error(h, ci, 403, "Forbidden", "MissingAuthenticationTokenException",
+                  "the request is not signed with AWS Signature Version 4");
     return;
   }
   if (event && c->req.body_len > 256 * 1024) {

@@ -286,6 +286,9 @@ int main(int argc, char **argv) {
   CHECK_EQ_INT(raw_status(bad_type, strlen(bad_type)), 400);
   const char *bad_name = "POST /2015-03-31/functions/a%2Fb/invocations HTTP/1.1\r\n\r\n";
   CHECK_EQ_INT(raw_status(bad_name, strlen(bad_name)), 400);
+  const char *unsigned_call = "POST /2015-03-31/functions/f/invocations HTTP/1.1\r\n"
+                              "Content-Length: 6\r\n\r\necho:x";
+  CHECK_EQ_INT(raw_status(unsigned_call, strlen(unsigned_call)), 403);
   const char *nowhere = "GET /elsewhere HTTP/1.1\r\n\r\n";
   CHECK_EQ_INT(raw_status(nowhere, strlen(nowhere)), 404);
   CHECK_EQ_INT(raw_status("\x01\x02\x03\r\n\r\n", 7), 400);
