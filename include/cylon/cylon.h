@@ -11,5 +11,6 @@
 #include "cylon/io.h"
 #include "cylon/net.h"
 #include "cylon/plan.h"
+#include "cylon/serverless.h"
 
 #endif

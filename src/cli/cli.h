@@ -27,6 +27,12 @@ int cmd_schema(int argc, char **argv);
 void help_schema(FILE *out);
 int cmd_convert(int argc, char **argv);
 void help_convert(FILE *out);
+int cmd_worker(int argc, char **argv);
+void help_worker(FILE *out);
+int cmd_lambda_local(int argc, char **argv);
+void help_lambda_local(FILE *out);
+int cmd_submit(int argc, char **argv);
+void help_submit(FILE *out);
 
 /* Options for reading input files, shared by the commands that read. */
 typedef struct cli_read_options {

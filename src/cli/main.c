@@ -15,6 +15,11 @@ static const cli_command commands[] = {
     {"schema", "show a table's columns and types", cmd_schema, help_schema},
     {"convert", "read a table in one format and write it in another", cmd_convert,
      help_convert},
+    {"worker", "serve Lambda invocations: run job events' plans (a custom runtime)", cmd_worker,
+     help_worker},
+    {"lambda-local", "host Lambda's Invoke and Runtime APIs on 127.0.0.1", cmd_lambda_local,
+     help_lambda_local},
+    {"submit", "run a plan on N serverless functions (Lambda)", cmd_submit, help_submit},
 };
 #define NUM_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -1,0 +1,416 @@
+/*
+ * worker.c - the plan handler of `cylon worker` (cy_lambda_plan_handler): one job event in,
+ * one rank's run of the plan, metrics JSON out. The event (docs/serverless.md):
+ *
+ *   {"job": "j-…", "world": 4, "token": "…",
+ *    "bootstrap": {"redis": "redis://host:port", "password": "…"},   (needed when world > 1)
+ *    "rendezvous": "host:port",                                      (optional)
+ *    "env": {"AWS_ENDPOINT_URL": "…", "AWS_ACCESS_KEY_ID": "…", …},  (AWS_* / CYLON_* only)
+ *    "plan": {"steps": [...]},
+ *    "output": "s3://bucket/_tmp/j-…"}                               (optional)
+ *
+ * With "output", every write step's path must be relative and is written under
+ * OUTPUT/rank-RRRRR/PATH, so nothing lands where readers look until the scheduler
+ * publishes a manifest. Progress goes to Redis (job_redis.h) when there is a bootstrap.
+ *
+ * Distributed runs: world > 1 needs the communicator-based plan executor, which is not in
+ * this build; run_rank() is the integration point and refuses world > 1 with a clear error
+ * instead of producing a wrong (local-only) answer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "cylon/plan.h"
+#include "serverless/job_redis.h"
+#include "serverless/serverless_internal.h"
+
+typedef struct job_event {
+  cy_json_doc *doc;
+  const char *job, *token, *redis, *password, *rendezvous, *output;
+  int64_t world;
+  const cy_json *plan, *env;
+} job_event;
+
+typedef struct step_metric {
+  char op[32];
+  char id[64];
+  double seconds;
+  int64_t rows;
+} step_metric;
+
+typedef struct run_state {
+  job_redis *redis;
+  const job_event *ev;
+  int32_t rank;
+  step_metric *steps;
+  int32_t num_steps;
+  double read_s, write_s, compute_s;
+  int64_t rows_read, rows_written;
+} run_state;
+
+static bool valid_job_id(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 100) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+          (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+      return false;
+  return true;
+}
+
+static cy_status want_string(const cy_json *root, const char *key, bool required,
+                             const char **out, cy_error *err) {
+  const cy_json *v = cy_json_get(root, key);
+  *out = NULL;
+  if (!v) {
+    if (!required) return CY_OK;
+    cy_error_set(err, "event: missing \"%s\"", key);
+    return EINVAL;
+  }
+  if (v->kind != CY_JSON_STRING || strlen(v->u.str.data) != (size_t)v->u.str.len) {
+    cy_error_set(err, "event: \"%s\" (line %d, column %d) must be a string, got %s", key,
+                 (int)v->line, (int)v->column, cy_json_kind_name(v->kind));
+    return EINVAL;
+  }
+  *out = v->u.str.data;
+  return CY_OK;
+}
+
+static cy_status parse_event(const char *text, size_t len, job_event *ev, cy_error *err) {
+  memset(ev, 0, sizeof *ev);
+  cy_json_parse_options po;
+  cy_json_parse_options_init(&po);
+  po.name = "event";
+  CY_RETURN_NOT_OK(cy_json_parse(text, len, &po, &ev->doc, err));
+  const cy_json *root = cy_json_doc_root(ev->doc);
+  if (root->kind != CY_JSON_OBJECT) {
+    cy_error_set(err, "event: expected an object, got %s", cy_json_kind_name(root->kind));
+    return EINVAL;
+  }
+  static const char *const known[] = {"job", "world", "token", "bootstrap", "rendezvous",
+                                      "env", "plan", "output"};
+  for (int64_t i = 0; i < root->u.obj.len; i++) {
+    bool ok = false;
+    for (size_t k = 0; k < sizeof known / sizeof *known; k++)
+      ok = ok || strcmp(root->u.obj.members[i].key, known[k]) == 0;
+    if (!ok) {
+      cy_error_set(err, "event: unknown key \"%s\" (line %d)", root->u.obj.members[i].key,
+                   (int)root->u.obj.members[i].key_line);
+      return EINVAL;
+    }
+  }
+  CY_RETURN_NOT_OK(want_string(root, "job", true, &ev->job, err));
+  if (!valid_job_id(ev->job)) {
+    cy_error_set(err, "event: \"job\" must be 1 to 100 letters, digits, '-' or '_'");
+    return EINVAL;
+  }
+  CY_RETURN_NOT_OK(want_string(root, "token", false, &ev->token, err));
+  CY_RETURN_NOT_OK(want_string(root, "rendezvous", false, &ev->rendezvous, err));
+  CY_RETURN_NOT_OK(want_string(root, "output", false, &ev->output, err));
+  const cy_json *world = cy_json_get(root, "world");
+  ev->world = 1;
+  if (world) {
+    if (world->kind != CY_JSON_INT || world->u.i < 1 || world->u.i > 100000) {
+      cy_error_set(err, "event: \"world\" must be an integer from 1 to 100000");
+      return EINVAL;
+    }
+    ev->world = world->u.i;
+  }
+  const cy_json *boot = cy_json_get(root, "bootstrap");
+  if (boot) {
+    if (boot->kind != CY_JSON_OBJECT) {
+      cy_error_set(err, "event: \"bootstrap\" must be an object {\"redis\": URL, \"password\": ...}");
+      return EINVAL;
+    }
+    CY_RETURN_NOT_OK(want_string(boot, "redis", true, &ev->redis, err));
+    CY_RETURN_NOT_OK(want_string(boot, "password", false, &ev->password, err));
+  }
+  if (ev->world > 1 && !ev->redis) {
+    cy_error_set(err, "event: a job with world > 1 needs \"bootstrap\": {\"redis\": URL}");
+    return EINVAL;
+  }
+  ev->plan = cy_json_get(root, "plan");
+  if (!ev->plan || ev->plan->kind != CY_JSON_OBJECT) {
+    cy_error_set(err, "event: \"plan\" must be a plan object {\"steps\": [...]}");
+    return EINVAL;
+  }
+  ev->env = cy_json_get(root, "env");
+  if (ev->env) {
+    if (ev->env->kind != CY_JSON_OBJECT) {
+      cy_error_set(err, "event: \"env\" must be an object of strings");
+      return EINVAL;
+    }
+    for (int64_t i = 0; i < ev->env->u.obj.len; i++) {
+      const cy_json_member *m = &ev->env->u.obj.members[i];
+      if ((strncmp(m->key, "AWS_", 4) != 0 && strncmp(m->key, "CYLON_", 6) != 0) ||
+          m->value.kind != CY_JSON_STRING || strchr(m->key, '=') ||
+          strlen(m->value.u.str.data) != (size_t)m->value.u.str.len) {
+        cy_error_set(err, "event: env \"%s\" (line %d): only AWS_* and CYLON_* variables with "
+                     "string values are passed on", m->key, (int)m->key_line);
+        return EINVAL;
+      }
+    }
+  }
+  return CY_OK;
+}
+
+/* The plan's text with each write step's path moved under OUTPUT/rank-RRRRR/. */
+static cy_status plan_text(const job_event *ev, int32_t rank, char **out, size_t *len,
+                           cy_error *err) {
+  if (!ev->output) return cy_json_write(ev->plan, out, len, err);
+  const cy_json *steps = cy_json_get(ev->plan, "steps");
+  if (!steps || steps->kind != CY_JSON_ARRAY) return cy_json_write(ev->plan, out, len, err);
+  /* Copies of the containers on the way down; strings stay in the event's document. */
+  int64_t n = steps->u.arr.len, root_n = ev->plan->u.obj.len;
+  cy_json *items = calloc((size_t)n + 1, sizeof *items);
+  cy_json_member *root_members = calloc((size_t)root_n + 1, sizeof *root_members);
+  cy_json_member **step_members = calloc((size_t)n + 1, sizeof *step_members);
+  char **paths = calloc((size_t)n + 1, sizeof *paths);
+  cy_status st = CY_OK;
+  if (!items || !root_members || !step_members || !paths) {
+    cy_error_set(err, "out of memory");
+    st = ENOMEM;
+    goto done;
+  }
+  for (int64_t i = 0; i < n && st == CY_OK; i++) {
+    items[i] = steps->u.arr.items[i];
+    const cy_json *op = cy_json_get(&items[i], "op");
+    const cy_json *path = cy_json_get(&items[i], "path");
+    if (!op || op->kind != CY_JSON_STRING || strcmp(op->u.str.data, "write") != 0 || !path ||
+        path->kind != CY_JSON_STRING)
+      continue; /* the plan parser reports anything malformed */
+    const char *p = path->u.str.data;
+    if (p[0] == '/' || strstr(p, "://") || strstr(p, "..")) {
+      cy_error_set(err, "plan: steps[%lld] (write): path \"%s\" must be relative (and without "
+                   "\"..\"): a serverless job writes under its output prefix", (long long)i, p);
+      st = EINVAL;
+      break;
+    }
+    size_t plen = strlen(ev->output) + strlen(p) + 32;
+    paths[i] = malloc(plen);
+    int64_t nm = items[i].u.obj.len;
+    step_members[i] = malloc(sizeof(cy_json_member) * (size_t)nm);
+    if (!paths[i] || !step_members[i]) {
+      cy_error_set(err, "out of memory");
+      st = ENOMEM;
+      break;
+    }
+    const char *sep = ev->output[strlen(ev->output) - 1] == '/' ? "" : "/";
+    snprintf(paths[i], plen, "%s%srank-%05d/%s", ev->output, sep, (int)rank, p);
+    for (int64_t k = 0; k < nm; k++) {
+      step_members[i][k] = items[i].u.obj.members[k];
+      if (strcmp(step_members[i][k].key, "path") == 0)
+        step_members[i][k].value = sls_jstr(paths[i]);
+    }
+    items[i].u.obj.members = step_members[i];
+  }
+  if (st == CY_OK) {
+    cy_json new_steps = *steps;
+    new_steps.u.arr.items = items;
+    for (int64_t k = 0; k < root_n; k++) {
+      root_members[k] = ev->plan->u.obj.members[k];
+      if (strcmp(root_members[k].key, "steps") == 0) root_members[k].value = new_steps;
+    }
+    cy_json root = *ev->plan;
+    root.u.obj.members = root_members;
+    st = cy_json_write(&root, out, len, err);
+  }
+done:
+  if (paths)
+    for (int64_t i = 0; i < n; i++) free(paths[i]), free(step_members[i]);
+  free(items), free(root_members), free(step_members), free(paths);
+  return st;
+}
+
+static void on_step_start(const cy_plan_step_report *r, void *ctx) {
+  run_state *s = ctx;
+  if (!s->redis) return;
+  char phase[96];
+  snprintf(phase, sizeof phase, "%s%s%s", r->op, r->id ? " " : "", r->id ? r->id : "");
+  cy_error ignored;
+  job_redis_set_phase(s->redis, s->ev->job, s->rank, phase, &ignored);
+}
+
+static void on_step_done(const cy_plan_step_report *r, void *ctx) {
+  run_state *s = ctx;
+  if (r->index >= s->num_steps) return;
+  step_metric *m = &s->steps[r->index];
+  snprintf(m->op, sizeof m->op, "%s", r->op);
+  snprintf(m->id, sizeof m->id, "%s", r->id ? r->id : "");
+  m->seconds = r->seconds;
+  m->rows = r->rows;
+  if (strcmp(r->op, "read") == 0) s->read_s += r->seconds, s->rows_read += r->rows;
+  else if (strcmp(r->op, "write") == 0) s->write_s += r->seconds, s->rows_written += r->rows;
+  else s->compute_s += r->seconds;
+}
+
+/* Integration point with the distributed executor: run `plan` as rank `rank` of `world`.
+ * world == 1 is the local executor over all of the inputs (the rank's share is all). For
+ * world > 1 the communicator-based executor (cy_plan_run on a cy_comm, bootstrapped through
+ * the event's Redis and rendezvous) belongs here; until it is in this build the worker
+ * refuses, so that no rank ever publishes a local-only result as if it were distributed. */
+static cy_status run_rank(cy_plan *plan, const job_event *ev, int32_t rank, run_state *state,
+                          cy_error *err) {
+  if (ev->world > 1) {
+    cy_error_set(err, "world %lld: this build has no distributed plan executor (worker.c "
+                 "run_rank is where it plugs in); only world = 1 runs", (long long)ev->world);
+    return ENOTSUP;
+  }
+  (void)rank;
+  cy_plan_run_options ro;
+  cy_plan_run_options_init(&ro);
+  ro.on_step_start = on_step_start;
+  ro.on_step_done = on_step_done;
+  ro.ctx = state;
+  cy_table *result = NULL;
+  cy_status st = cy_plan_run(plan, &ro, &result, err);
+  if (result) cy_table_release(result);
+  return st;
+}
+
+static void remove_rank_output(const job_event *ev, int32_t rank) {
+  char prefix[4096];
+  snprintf(prefix, sizeof prefix, "%s%srank-%05d/", ev->output,
+           ev->output[strlen(ev->output) - 1] == '/' ? "" : "/", (int)rank);
+  cy_object_info *list = NULL;
+  int64_t n = 0;
+  cy_error ignored;
+  if (cy_object_list(prefix, &list, &n, &ignored) != CY_OK) return;
+  for (int64_t i = 0; i < n; i++) cy_object_delete(list[i].url, &ignored);
+  cy_object_list_free(list, n);
+}
+
+static cy_status metrics_json(const job_event *ev, const run_state *s, double bootstrap_s,
+                              double total_s, char **out, size_t *len, cy_error *err) {
+  cy_json_member *steps = calloc((size_t)s->num_steps * 4 + 1, sizeof *steps);
+  cy_json *items = calloc((size_t)s->num_steps + 1, sizeof *items);
+  if (!steps || !items) {
+    free(steps), free(items);
+    cy_error_set(err, "out of memory");
+    return ENOMEM;
+  }
+  for (int32_t i = 0; i < s->num_steps; i++) {
+    cy_json_member *m = &steps[i * 4];
+    m[0] = sls_jmember("op", sls_jstr(s->steps[i].op));
+    m[1] = sls_jmember("id", sls_jstr(s->steps[i].id));
+    m[2] = sls_jmember("seconds", sls_jdouble(s->steps[i].seconds));
+    m[3] = sls_jmember("rows", sls_jint(s->steps[i].rows));
+    items[i] = sls_jobj(m, 4);
+  }
+  cy_json steps_arr = {.kind = CY_JSON_ARRAY};
+  steps_arr.u.arr.items = items;
+  steps_arr.u.arr.len = s->num_steps;
+  cy_json_member phases[6] = {
+      sls_jmember("bootstrap", sls_jdouble(bootstrap_s)),
+      sls_jmember("connect", sls_jdouble(0)), /* no peers to connect to at world 1 */
+      sls_jmember("read", sls_jdouble(s->read_s)),
+      sls_jmember("compute", sls_jdouble(s->compute_s)),
+      sls_jmember("write", sls_jdouble(s->write_s)),
+      sls_jmember("total", sls_jdouble(total_s))};
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  cy_json_member top[11] = {
+      sls_jmember("job", sls_jstr(ev->job)),
+      sls_jmember("rank", sls_jint(s->rank)),
+      sls_jmember("world", sls_jint(ev->world)),
+      sls_jmember("ok", (cy_json){.kind = CY_JSON_BOOL, .u.b = true}),
+      sls_jmember("seconds", sls_jobj(phases, 6)),
+      sls_jmember("steps", steps_arr),
+      sls_jmember("rows_read", sls_jint(s->rows_read)),
+      sls_jmember("rows_written", sls_jint(s->rows_written)),
+      sls_jmember("bytes_sent", sls_jint(0)),
+      sls_jmember("bytes_received", sls_jint(0)),
+      sls_jmember("peak_memory_bytes", sls_jint((int64_t)ru.ru_maxrss * 1024))};
+  cy_json doc = sls_jobj(top, 11);
+  cy_status st = cy_json_write(&doc, out, len, err);
+  free(steps), free(items);
+  return st;
+}
+
+cy_status cy_lambda_plan_handler(const cy_lambda_invocation *inv, void *ctx,
+                                 cy_lambda_result *result) {
+  (void)ctx;
+  double t0 = sls_seconds();
+  cy_error *err = &result->error;
+  job_event ev;
+  run_state state;
+  memset(&state, 0, sizeof state);
+  state.ev = &ev;
+  bool joined = false;
+  cy_plan *plan = NULL;
+  char *text = NULL;
+  size_t text_len = 0;
+  double bootstrap_s = 0;
+  const char *type = "EventError";
+  cy_status st = parse_event(inv->event, inv->event_len, &ev, err);
+  if (st == CY_OK && ev.env) {
+    for (int64_t i = 0; i < ev.env->u.obj.len; i++)
+      setenv(ev.env->u.obj.members[i].key, ev.env->u.obj.members[i].value.u.str.data, 1);
+  }
+  if (st == CY_OK && ev.redis) {
+    type = "BootstrapError";
+    int64_t left = inv->deadline_ms > 0 ? inv->deadline_ms - sls_now_ms() : 10000;
+    st = job_redis_connect(ev.redis, ev.password, left < 10000 ? (left > 100 ? left : 100) : 10000,
+                           &state.redis, err);
+    if (st == CY_OK) st = job_redis_join(state.redis, ev.job, ev.token, (int32_t)ev.world,
+                                         &state.rank, err);
+    joined = st == CY_OK;
+    if (st == CY_OK) st = job_redis_set_phase(state.redis, ev.job, state.rank, "bootstrap", err);
+    bootstrap_s = sls_seconds() - t0;
+  }
+  if (st == CY_OK) {
+    type = "PlanError";
+    st = plan_text(&ev, state.rank, &text, &text_len, err);
+    cy_plan_options po;
+    cy_plan_options_init(&po);
+    po.name = "plan";
+    if (st == CY_OK) st = cy_plan_parse(text, text_len, &po, &plan, err);
+  }
+  if (st == CY_OK) {
+    state.num_steps = cy_plan_num_steps(plan);
+    state.steps = calloc((size_t)state.num_steps + 1, sizeof *state.steps);
+    if (!state.steps) st = ENOMEM, cy_error_set(err, "out of memory");
+  }
+  if (st == CY_OK) st = run_rank(plan, &ev, state.rank, &state, err);
+  if (st == CY_OK && joined && ev.output &&
+      (!job_redis_exists(state.redis, ev.job) || job_redis_aborted(state.redis, ev.job))) {
+    /* The scheduler gave up on the job (another rank failed, or the deadline) and has
+     * cleaned up already: take this rank's part back so nothing is left behind. */
+    remove_rank_output(&ev, state.rank);
+    cy_error_set(err, "job %s was aborted by the scheduler; this rank's output is removed",
+                 ev.job);
+    type = "Aborted";
+    st = ECANCELED;
+  }
+  if (st == CY_OK)
+    st = metrics_json(&ev, &state, bootstrap_s, sls_seconds() - t0, &result->response,
+                      &result->response_len, err);
+  if (st != CY_OK) {
+    snprintf(result->error_type, sizeof result->error_type, "%s", type);
+    if (joined) {
+      char *ej = NULL;
+      size_t ejl;
+      cy_error ignored;
+      char msg[1200];
+      snprintf(msg, sizeof msg, "rank %d: %s", (int)state.rank, err->message);
+      if (sls_error_json(type, msg, &ej, &ejl, &ignored) == CY_OK) {
+        job_redis_set_result(state.redis, ev.job, state.rank, ej, &ignored);
+        job_redis_set_phase(state.redis, ev.job, state.rank, "failed", &ignored);
+      }
+      free(ej);
+    }
+  } else if (state.redis) {
+    cy_error ignored;
+    job_redis_set_result(state.redis, ev.job, state.rank, result->response, &ignored);
+    job_redis_set_phase(state.redis, ev.job, state.rank, "done", &ignored);
+  }
+  job_redis_close(state.redis);
+  cy_plan_release(plan);
+  free(text);
+  free(state.steps);
+  cy_json_doc_free(ev.doc);
+  return st;
+}
