@@ -68,6 +68,8 @@ cy_status wire_recv(cy_comm *comm, int32_t src, cy_table **out, bool *last, cy_e
 /* Receive chunks from src up to the last one and concatenate them. */
 cy_status wire_recv_all(cy_comm *comm, int32_t src, cy_table **out, cy_error *err);
 
+/* Bytes the table's rows take on the wire (slices counted by their rows only). */
+int64_t wire_table_bytes(const cy_table *table);
 /* Rows per chunk of about chunk_bytes for this table (at least 1). */
 int64_t wire_rows_per_chunk(const cy_table *table, int64_t chunk_bytes);
 

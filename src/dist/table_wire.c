@@ -406,11 +406,16 @@ static int64_t column_wire_bytes(const cy_column *c) {
   return bytes + n * (cy_type_bit_width(c->type.id) / 8);
 }
 
-int64_t wire_rows_per_chunk(const cy_table *table, int64_t chunk_bytes) {
-  if (chunk_bytes <= 0) chunk_bytes = DIST_DEFAULT_CHUNK_BYTES;
+int64_t wire_table_bytes(const cy_table *table) {
   int64_t total = 0;
   for (int32_t i = 0; i < table->schema.num_fields; i++)
     total += column_wire_bytes(table->columns[i]);
+  return total;
+}
+
+int64_t wire_rows_per_chunk(const cy_table *table, int64_t chunk_bytes) {
+  if (chunk_bytes <= 0) chunk_bytes = DIST_DEFAULT_CHUNK_BYTES;
+  int64_t total = wire_table_bytes(table);
   if (table->num_rows == 0 || total == 0) return table->num_rows > 0 ? table->num_rows : 1;
   int64_t per_row = (total + table->num_rows - 1) / table->num_rows;
   int64_t rows = chunk_bytes / (per_row > 0 ? per_row : 1);

@@ -20,7 +20,7 @@ static const int dist_worlds[] = {1, 2, 3, 4, 7};
 enum { SPLIT_UNEVEN = 0, SPLIT_ONE = 1, SPLIT_EVEN = 2, SPLIT_KINDS = 3 };
 
 /* Rows [*start, *start + *len) of n rows for rank r of world under a split kind. */
-static void split_range(int64_t n, int r, int world, int kind, int64_t *start, int64_t *len) {
+static inline void split_range(int64_t n, int r, int world, int kind, int64_t *start, int64_t *len) {
   int64_t w_total = 0, before = 0, mine = 0;
   for (int i = 0; i < world; i++) {
     int64_t w = kind == SPLIT_EVEN ? 1
@@ -35,7 +35,7 @@ static void split_range(int64_t n, int r, int world, int kind, int64_t *start, i
 }
 
 /* This rank's slice of a table every rank holds whole. */
-static cy_table *split_table(cy_comm *comm, cy_table *whole, int kind) {
+static inline cy_table *split_table(cy_comm *comm, cy_table *whole, int kind) {
   int64_t start, len;
   cy_error err;
   split_range(whole->num_rows, cy_comm_rank(comm), cy_comm_world_size(comm), kind, &start, &len);
@@ -44,7 +44,7 @@ static cy_table *split_table(cy_comm *comm, cy_table *whole, int kind) {
   return part;
 }
 
-static cy_comm *dist_open(int64_t timeout_ms) {
+static inline cy_comm *dist_open(int64_t timeout_ms) {
   cy_error err;
   cy_comm_options o;
   cy_comm_options_init(&o);
@@ -56,7 +56,7 @@ static cy_comm *dist_open(int64_t timeout_ms) {
 }
 
 /* Run worker(world) as `world` ranks for every world size; returns the failures. */
-static int dist_run_worlds(int (*worker)(void *)) {
+static inline int dist_run_worlds(int (*worker)(void *)) {
   int failures = 0;
   for (int i = 0; i < DIST_NUM_WORLDS; i++) {
     cy_error err;
@@ -76,7 +76,7 @@ static int dist_run_worlds(int (*worker)(void *)) {
 }
 
 /* A table of int64 / utf8 columns from C arrays (NULL string = null; kvalid may be NULL). */
-static cy_table *make_kv(int64_t n, const int64_t *k, const uint8_t *kvalid, const int64_t *v,
+static inline cy_table *make_kv(int64_t n, const int64_t *k, const uint8_t *kvalid, const int64_t *v,
                          const char *const *s) {
   cy_error err;
   cy_column *cols[3] = {NULL, NULL, NULL};
@@ -90,7 +90,7 @@ static cy_table *make_kv(int64_t n, const int64_t *k, const uint8_t *kvalid, con
   return t;
 }
 
-static int64_t col_i64(const cy_table *t, int c, int64_t row) {
+static inline int64_t col_i64(const cy_table *t, int c, int64_t row) {
   return ((const int64_t *)cy_column_data(t->columns[c]))[row];
 }
 
