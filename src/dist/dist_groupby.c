@@ -16,28 +16,87 @@
  * aggregates that need every value, the columns go to rank 0, which computes and
  * broadcasts the row.
  */
+#include <math.h>
 #include <stdio.h>
 
+#include "compute/groupby.h"
 #include "dist/dist_internal.h"
 
 static bool decomposable(cy_agg_op op) {
   return op == CY_AGG_COUNT || op == CY_AGG_COUNT_ALL || op == CY_AGG_SUM || op == CY_AGG_MIN ||
-         op == CY_AGG_MAX || op == CY_AGG_MEAN;
+         op == CY_AGG_MAX || op == CY_AGG_MEAN || op == CY_AGG_VAR || op == CY_AGG_STD;
 }
 
-typedef struct agg_plan agg_plan;
-static cy_status agg_plan_make(const cy_aggregate *aggs, int32_t num, agg_plan *p,
-                               cy_error *err);
-static void agg_plan_reset(agg_plan *p);
+static bool is_var(cy_agg_op op) { return op == CY_AGG_VAR || op == CY_AGG_STD; }
 
-/* The partial and final aggregates of a decomposable plan. Partial j (and j + 1 for a
- * mean's count) is named "\x01p<j>"; the final aggregates read the partials. */
-struct agg_plan {
+/* The partial and final aggregates of a decomposable plan. Partial i is named "\x01p<i>";
+ * a mean has two (sum, count), a var / std three (count, mean, var). The finals read the
+ * partials (sums of counts and sums, min of minima ...), except for var / std's, which
+ * are merged by hand (merge_var); a last count_all keeps the finals from being empty. */
+typedef struct agg_plan {
   cy_aggregate *partial, *final;
-  int32_t n;
-  int32_t *first; /* per requested aggregate: its first partial */
+  int32_t n, nfinal;
+  int32_t *first;     /* per requested aggregate: its first partial */
+  int32_t *final_of;  /* per partial: its final's index, or -1 */
   char (*names)[24];
-};
+  bool has_var;
+} agg_plan;
+
+static void agg_plan_reset(agg_plan *p) {
+  free(p->partial);
+  free(p->final);
+  free(p->first);
+  free(p->final_of);
+  free(p->names);
+  memset(p, 0, sizeof *p);
+}
+
+static cy_status agg_plan_make(const cy_aggregate *aggs, int32_t num, agg_plan *p,
+                               cy_error *err) {
+  memset(p, 0, sizeof *p);
+  size_t most = (size_t)num * 3 + 2;
+  p->partial = calloc(most, sizeof *p->partial);
+  p->final = calloc(most, sizeof *p->final);
+  p->first = calloc((size_t)num + 1, sizeof *p->first);
+  p->final_of = calloc(most, sizeof *p->final_of);
+  p->names = calloc(most, sizeof *p->names);
+  if (!p->partial || !p->final || !p->first || !p->final_of || !p->names) {
+    agg_plan_reset(p);
+    cy_error_set(err, "group-by: out of memory");
+    return CY_ENOMEM;
+  }
+  for (int32_t j = 0; j < num; j++) {
+    p->first[j] = p->n;
+    cy_agg_op ops[3] = {aggs[j].op, CY_AGG_COUNT, CY_AGG_COUNT};
+    int parts = 1;
+    if (aggs[j].op == CY_AGG_MEAN) ops[0] = CY_AGG_SUM, parts = 2;
+    if (is_var(aggs[j].op)) ops[0] = CY_AGG_COUNT, ops[1] = CY_AGG_MEAN, ops[2] = CY_AGG_VAR, parts = 3;
+    for (int k = 0; k < parts; k++) {
+      int32_t i = p->n++;
+      snprintf(p->names[i], sizeof p->names[i], "\x01p%d", (int)i);
+      p->partial[i] = aggs[j];
+      p->partial[i].op = ops[k];
+      p->partial[i].output_name = p->names[i];
+      p->final_of[i] = -1;
+      if (is_var(aggs[j].op)) {
+        p->has_var = true;
+        continue;
+      }
+      int32_t f = p->nfinal++;
+      p->final_of[i] = f;
+      p->final[f].column = p->names[i];
+      p->final[f].output_name = p->names[i];
+      p->final[f].op = ops[k] == CY_AGG_MIN || ops[k] == CY_AGG_MAX ? ops[k] : CY_AGG_SUM;
+    }
+  }
+  if (p->n > 0) {
+    int32_t f = p->nfinal++;
+    p->final[f].column = p->names[0];
+    p->final[f].op = CY_AGG_COUNT_ALL;
+    p->final[f].output_name = "\x01rows";
+  }
+  return CY_OK;
+}
 
 /* Whether every aggregate decomposes and its partials accept the columns' types (a mean
  * of a type that has no sum, say, runs on the rows instead). Decided on a zero-row slice,
@@ -48,7 +107,7 @@ static bool use_partials(cy_table *table, const char *const *by, int32_t num_by,
     if (!decomposable(aggs[j].op)) return false;
   agg_plan p;
   cy_table *e = NULL, *probe = NULL;
-  if (agg_plan_make(aggs, num, &p, NULL) != CY_OK) return false;
+  if (num == 0 || agg_plan_make(aggs, num, &p, NULL) != CY_OK) return false;
   bool ok = cy_table_slice(table, 0, 0, &e, NULL) == CY_OK &&
             (num_by > 0 ? cy_table_groupby(e, by, num_by, p.partial, p.n, &probe, NULL)
                         : cy_table_aggregate(e, p.partial, p.n, &probe, NULL)) == CY_OK;
@@ -58,50 +117,77 @@ static bool use_partials(cy_table *table, const char *const *by, int32_t num_by,
   return ok;
 }
 
-static void agg_plan_reset(agg_plan *p) {
-  free(p->partial);
-  free(p->final);
-  free(p->first);
-  free(p->names);
-  memset(p, 0, sizeof *p);
+/* Per group, the merged count, mean and sum of squared deviations of one var / std, from
+ * the partials (count, mean, var) of each rank: Chan et al.'s pairwise update, in row
+ * order. A non-finite value makes the result NaN, as the local var gives. */
+typedef struct var_acc {
+  double *n, *mean, *m2;
+  uint8_t *bad;
+} var_acc;
+
+static void var_acc_reset(var_acc *a) {
+  free(a->n);
+  free(a->mean);
+  free(a->m2);
+  free(a->bad);
 }
 
-static cy_status agg_plan_make(const cy_aggregate *aggs, int32_t num, agg_plan *p,
-                               cy_error *err) {
-  memset(p, 0, sizeof *p);
-  p->partial = calloc((size_t)num * 2 + 1, sizeof *p->partial);
-  p->final = calloc((size_t)num * 2 + 1, sizeof *p->final);
-  p->first = calloc((size_t)num + 1, sizeof *p->first);
-  p->names = calloc((size_t)num * 2 + 1, sizeof *p->names);
-  if (!p->partial || !p->final || !p->first || !p->names) {
-    agg_plan_reset(p);
+static cy_status merge_var(cy_table *sh, int32_t at, const grouping *g, var_acc *a,
+                           cy_error *err) {
+  size_t groups = (size_t)(g->groups > 0 ? g->groups : 1);
+  a->n = calloc(groups, sizeof(double));
+  a->mean = calloc(groups, sizeof(double));
+  a->m2 = calloc(groups, sizeof(double));
+  a->bad = calloc(groups, 1);
+  if (!a->n || !a->mean || !a->m2 || !a->bad) {
     cy_error_set(err, "group-by: out of memory");
     return CY_ENOMEM;
   }
-  for (int32_t j = 0; j < num; j++) {
-    p->first[j] = p->n;
-    cy_agg_op ops[2] = {aggs[j].op, CY_AGG_COUNT};
-    int parts = 1;
-    if (aggs[j].op == CY_AGG_MEAN) ops[0] = CY_AGG_SUM, parts = 2;
-    for (int k = 0; k < parts; k++) {
-      int32_t i = p->n++;
-      snprintf(p->names[i], sizeof p->names[i], "\x01p%d", (int)i);
-      p->partial[i] = aggs[j];
-      p->partial[i].op = ops[k];
-      p->partial[i].output_name = p->names[i];
-      p->final[i].column = p->names[i];
-      p->final[i].output_name = p->names[i];
-      p->final[i].op = ops[k] == CY_AGG_MIN || ops[k] == CY_AGG_MAX ? ops[k] : CY_AGG_SUM;
-    }
+  const cy_column *nc = sh->columns[at], *mc = sh->columns[at + 1], *vc = sh->columns[at + 2];
+  const int64_t *nv = cy_column_data(nc);
+  const double *mv = cy_column_data(mc), *vv = cy_column_data(vc);
+  for (int64_t e = 0; e < g->start[g->nparts]; e++) {
+    int64_t row = g->rows[e];
+    uint32_t grp = g->gid[e];
+    double nb = (double)nv[row];
+    if (nv[row] <= 0) continue;
+    double mb = mv[row], m2b = cy_column_is_valid(vc, row) ? vv[row] * (nb - 1) : 0;
+    if (!isfinite(mb) || isnan(m2b)) a->bad[grp] = 1;
+    double na = a->n[grp], n = na + nb, delta = mb - a->mean[grp];
+    a->mean[grp] += delta * nb / n;
+    a->m2[grp] += m2b + delta * delta * na * nb / n;
+    a->n[grp] = n;
   }
   return CY_OK;
 }
 
-/* From the final table (keys, then the plan's columns) make the result with the expected
- * schema: a mean is sum / count; types are cast to the expected ones where they differ. */
-static cy_status agg_finish(cy_table *final, int32_t num_by, const cy_aggregate *aggs,
-                            int32_t num, const agg_plan *p, const cy_schema *want,
-                            cy_table **out, cy_error *err) {
+/* The merged var (or std) of each output row's group. */
+static cy_status var_column(const var_acc *a, bool std, const int64_t *row_gid, int64_t rows,
+                            cy_column **out, cy_error *err) {
+  double *v = malloc((size_t)(rows > 0 ? rows : 1) * sizeof *v);
+  uint8_t *valid = malloc((size_t)(rows > 0 ? rows : 1));
+  cy_status st = v && valid ? CY_OK : CY_ENOMEM;
+  if (st != CY_OK) cy_error_set(err, "group-by: out of memory");
+  for (int64_t r = 0; st == CY_OK && r < rows; r++) {
+    int64_t grp = row_gid ? row_gid[r] : 0;
+    valid[r] = a->n[grp] >= 2;
+    double var = a->bad[grp] ? NAN : a->m2[grp] / (a->n[grp] - 1);
+    if (var < 0) var = 0;
+    v[r] = valid[r] ? (std ? sqrt(var) : var) : 0;
+  }
+  if (st == CY_OK) st = cy_column_from_values(cy_type_make(CY_FLOAT64), v, valid, rows, out, err);
+  free(v);
+  free(valid);
+  return st;
+}
+
+/* The result with the expected schema, from F (the finals' output: keys from column key_at,
+ * finals from fin_at), the var accumulators (per aggregate; row_gid maps F's rows to
+ * groups) and the plan: a mean is sum / count; types are cast to the expected ones. */
+static cy_status agg_finish(cy_table *F, int32_t key_at, int32_t fin_at, int32_t num_by,
+                            const int64_t *row_gid, const var_acc *acc,
+                            const cy_aggregate *aggs, int32_t num, const agg_plan *p,
+                            const cy_schema *want, cy_table **out, cy_error *err) {
   int32_t ncols = num_by + num;
   cy_column **cols = calloc((size_t)ncols + 1, sizeof *cols);
   const char **names = calloc((size_t)ncols + 1, sizeof *names);
@@ -113,13 +199,19 @@ static cy_status agg_finish(cy_table *final, int32_t num_by, const cy_aggregate 
   }
   cy_status st = CY_OK;
   for (int32_t i = 0; i < ncols; i++) names[i] = want->fields[i].name;
-  for (int32_t i = 0; i < num_by; i++) cols[i] = cy_column_retain(final->columns[i]);
+  for (int32_t i = 0; i < num_by; i++) cols[i] = cy_column_retain(F->columns[key_at + i]);
   for (int32_t j = 0; j < num && st == CY_OK; j++) {
-    cy_column *c = final->columns[num_by + p->first[j]], *made = NULL;
-    if (aggs[j].op == CY_AGG_MEAN)
-      st = cy_column_arith(c, final->columns[num_by + p->first[j] + 1], CY_DIV, &made, err);
-    else
-      made = cy_column_retain(c);
+    int32_t k = p->first[j];
+    cy_column *made = NULL;
+    if (is_var(aggs[j].op)) {
+      st = var_column(&acc[j], aggs[j].op == CY_AGG_STD, row_gid, F->num_rows, &made, err);
+    } else {
+      cy_column *c = F->columns[fin_at + p->final_of[k]];
+      if (aggs[j].op == CY_AGG_MEAN)
+        st = cy_column_arith(c, F->columns[fin_at + p->final_of[k + 1]], CY_DIV, &made, err);
+      else
+        made = cy_column_retain(c);
+    }
     const cy_type *t = &want->fields[num_by + j].type;
     if (st == CY_OK && !cy_type_equals(&made->type, t)) {
       cy_column *cast = NULL;
@@ -136,6 +228,94 @@ static cy_status agg_finish(cy_table *final, int32_t num_by, const cy_aggregate 
   return st;
 }
 
+/* The final stage over the gathered or shuffled partials sh (keys first): the finals by
+ * cy_table_groupby / cy_table_aggregate; with a var or std, the groups come from a
+ * grouping of sh that merge_var shares, and the finals run per group number. */
+static cy_status agg_final(cy_table *sh, const char *const *by, int32_t num_by,
+                           const cy_aggregate *aggs, int32_t num, const agg_plan *p,
+                           const cy_schema *want, cy_table **out, cy_error *err) {
+  cy_table *F = NULL;
+  cy_status st;
+  if (!p->has_var) {
+    st = num_by > 0 ? cy_table_groupby(sh, by, num_by, p->final, p->nfinal, &F, err)
+                    : cy_table_aggregate(sh, p->final, p->nfinal, &F, err);
+    if (st == CY_OK) st = agg_finish(F, 0, num_by, num_by, NULL, NULL, aggs, num, p, want, out, err);
+    cy_table_release(F);
+    return st;
+  }
+  grouping g;
+  int32_t *keys = calloc((size_t)num_by + 1, sizeof *keys);
+  var_acc *acc = calloc((size_t)num + 1, sizeof *acc);
+  int64_t rows = sh->num_rows;
+  int64_t *gid = malloc((size_t)(rows > 0 ? rows : 1) * sizeof *gid);
+  cy_aggregate *fin = calloc((size_t)(num_by + p->nfinal) + 1, sizeof *fin);
+  char (*kn)[24] = calloc((size_t)num_by + 1, 24);
+  cy_table *sh2 = NULL;
+  int64_t *row_gid = NULL;
+  bool have_g = false;
+  st = keys && acc && gid && fin && kn ? CY_OK : CY_ENOMEM;
+  if (st != CY_OK) cy_error_set(err, "group-by: out of memory");
+  for (int32_t i = 0; keys && i < num_by; i++) keys[i] = i;
+  if (st == CY_OK) st = cy_grouping_make(sh, keys, num_by, &g, err);
+  have_g = st == CY_OK;
+  for (int32_t j = 0; st == CY_OK && j < num; j++)
+    if (is_var(aggs[j].op)) st = merge_var(sh, num_by + p->first[j], &g, &acc[j], err);
+  if (st == CY_OK && num_by == 0) {
+    st = cy_table_aggregate(sh, p->final, p->nfinal, &F, err);
+    if (st == CY_OK) st = agg_finish(F, 0, 0, 0, NULL, acc, aggs, num, p, want, out, err);
+  } else if (st == CY_OK) {
+    /* group numbers as a column; the finals by group number, the keys as each group's
+     * first value (a group's keys are equal, or all null) */
+    for (int64_t e = 0; e < g.start[g.nparts]; e++) gid[g.rows[e]] = g.gid[e];
+    cy_column *gc = NULL;
+    st = cy_column_from_values(cy_type_make(CY_INT64), gid, NULL, rows, &gc, err);
+    int32_t nf = sh->schema.num_fields;
+    cy_column **cols = calloc((size_t)nf + 2, sizeof *cols);
+    const char **names = calloc((size_t)nf + 2, sizeof *names);
+    if (st == CY_OK && (!cols || !names)) st = CY_ENOMEM;
+    for (int32_t i = 0; st == CY_OK && i < nf; i++) {
+      cols[i] = sh->columns[i];
+      names[i] = sh->schema.fields[i].name;
+    }
+    if (st == CY_OK) {
+      cols[nf] = gc;
+      names[nf] = "\x01gid";
+      st = cy_table_make(nf + 1, names, cols, &sh2, err);
+    }
+    cy_column_release(gc);
+    free(cols);
+    free(names);
+    for (int32_t i = 0; i < num_by; i++) {
+      snprintf(kn[i], 24, "\x01k%d", (int)i);
+      fin[i].column = by[i];
+      fin[i].op = CY_AGG_FIRST;
+      fin[i].output_name = kn[i];
+    }
+    for (int32_t f = 0; f < p->nfinal; f++) fin[num_by + f] = p->final[f];
+    const char *gname[1] = {"\x01gid"};
+    if (st == CY_OK) st = cy_table_groupby(sh2, gname, 1, fin, num_by + p->nfinal, &F, err);
+    if (st == CY_OK) {
+      row_gid = malloc((size_t)(F->num_rows > 0 ? F->num_rows : 1) * sizeof *row_gid);
+      if (row_gid == NULL) st = CY_ENOMEM;
+      else memcpy(row_gid, cy_column_data(F->columns[0]), (size_t)F->num_rows * sizeof *row_gid);
+    }
+    if (st == CY_OK)
+      st = agg_finish(F, 1, 1 + num_by, num_by, row_gid, acc, aggs, num, p, want, out, err);
+  }
+  if (st == CY_ENOMEM && err && err->message[0] == 0) cy_error_set(err, "group-by: out of memory");
+  if (have_g) cy_grouping_reset(&g);
+  for (int32_t j = 0; acc && j < num; j++) var_acc_reset(&acc[j]);
+  free(acc);
+  free(keys);
+  free(gid);
+  free(fin);
+  free(kn);
+  free(row_gid);
+  cy_table_release(sh2);
+  cy_table_release(F);
+  return st;
+}
+
 /* The columns a row shuffle must carry: the keys and every aggregated column, once. */
 static cy_status needed_columns(cy_table *t, const char *const *by, int32_t num_by,
                                 const cy_aggregate *aggs, int32_t num, cy_table **out,
@@ -148,7 +328,7 @@ static cy_status needed_columns(cy_table *t, const char *const *by, int32_t num_
   cy_status st = dist_columns(t, by, num_by, "group-by", idx, err);
   n = num_by;
   for (int32_t j = 0; st == CY_OK && j < num; j++) {
-    if (aggs[j].op == CY_AGG_COUNT_ALL || aggs[j].column == NULL) continue;
+    if (aggs[j].column == NULL) continue; /* count_all's column too: the name is checked */
     int32_t c = cy_schema_find(&t->schema, aggs[j].column);
     bool have = c < 0;
     for (int32_t i = 0; i < n && !have; i++) have = idx[i] == c;
@@ -194,15 +374,13 @@ cy_status cy_dist_groupby(cy_comm *comm, cy_table *table, const char *const *by,
     st = CY_ENOMEM;
   } else if (decomp) {
     agg_plan p;
-    cy_table *partial = NULL, *sh = NULL, *final = NULL;
+    cy_table *partial = NULL, *sh = NULL;
     st = agg_plan_make(aggs, num_aggs, &p, err);
     if (st == CY_OK) st = cy_table_groupby(table, by, num_by, p.partial, p.n, &partial, err);
     if (st == CY_OK) st = dist_shuffle_idx(comm, partial, keys, num_by, NULL, 0, &sh, err);
-    if (st == CY_OK) st = cy_table_groupby(sh, by, num_by, p.final, p.n, &final, err);
-    if (st == CY_OK) st = agg_finish(final, num_by, aggs, num_aggs, &p, &want->schema, out, err);
+    if (st == CY_OK) st = agg_final(sh, by, num_by, aggs, num_aggs, &p, &want->schema, out, err);
     cy_table_release(partial);
     cy_table_release(sh);
-    cy_table_release(final);
     agg_plan_reset(&p);
   } else {
     cy_table *narrow = NULL, *sh = NULL;
@@ -233,15 +411,13 @@ cy_status cy_dist_aggregate(cy_comm *comm, cy_table *table, const cy_aggregate *
   bool decomp = use_partials(table, NULL, 0, aggs, num_aggs);
   if (decomp) {
     agg_plan p;
-    cy_table *partial = NULL, *all = NULL, *final = NULL;
+    cy_table *partial = NULL, *all = NULL;
     st = agg_plan_make(aggs, num_aggs, &p, err);
     if (st == CY_OK) st = dist_fail(comm, cy_table_aggregate(table, p.partial, p.n, &partial, err), err);
     if (st == CY_OK) st = cy_dist_allgather(comm, partial, &all, err);
-    if (st == CY_OK) st = cy_table_aggregate(all, p.final, p.n, &final, err);
-    if (st == CY_OK) st = agg_finish(final, 0, aggs, num_aggs, &p, &want->schema, out, err);
+    if (st == CY_OK) st = agg_final(all, NULL, 0, aggs, num_aggs, &p, &want->schema, out, err);
     cy_table_release(partial);
     cy_table_release(all);
-    cy_table_release(final);
     agg_plan_reset(&p);
   } else {
     cy_table *narrow = NULL, *gathered = NULL, *row = NULL;

@@ -70,6 +70,9 @@ cy_status wire_recv_all(cy_comm *comm, int32_t src, cy_table **out, cy_error *er
 
 /* Bytes the table's rows take on the wire (slices counted by their rows only). */
 int64_t wire_table_bytes(const cy_table *table);
+/* cy_table_concat, but a single part with rows is returned as it is (no copy). The parts
+ * must have one schema. */
+cy_status dist_concat(int32_t n, cy_table *const *parts, cy_table **out, cy_error *err);
 /* Rows per chunk of about chunk_bytes for this table (at least 1). */
 int64_t wire_rows_per_chunk(const cy_table *table, int64_t chunk_bytes);
 

@@ -155,7 +155,7 @@ cy_status cy_dist_sort(cy_comm *comm, cy_table *table, const cy_sort_key *keys, 
   for (int32_t r = 0; r < world && st == CY_OK; r++)
     if (r != me) st = wire_recv_all(comm, r, &runs[r], err);
   cy_table *mine = NULL;
-  if (st == CY_OK) st = cy_table_concat(world, runs, &mine, err);
+  if (st == CY_OK) st = dist_concat(world, runs, &mine, err);
   if (st == CY_OK) st = cy_table_sort(mine, keys, n, out, err);
   cy_table_release(mine);
   cy_error tmp;

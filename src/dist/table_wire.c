@@ -534,9 +534,20 @@ cy_status wire_recv(cy_comm *comm, int32_t src, cy_table **out, bool *last, cy_e
   return st;
 }
 
+cy_status dist_concat(int32_t n, cy_table *const *parts, cy_table **out, cy_error *err) {
+  int32_t nonempty = 0, last = 0;
+  for (int32_t i = 0; i < n; i++)
+    if (parts[i]->num_rows > 0) nonempty++, last = i;
+  if (nonempty <= 1) { /* nothing to copy: the one part with rows (or any part) as it is */
+    *out = cy_table_retain(parts[last]);
+    return CY_OK;
+  }
+  return cy_table_concat(n, parts, out, err);
+}
+
 /* Concatenate n tables, releasing them; n == 0 is not allowed. */
 static cy_status concat_release(int32_t n, cy_table **parts, cy_table **out, cy_error *err) {
-  cy_status st = cy_table_concat(n, parts, out, err);
+  cy_status st = dist_concat(n, parts, out, err);
   for (int32_t i = 0; i < n; i++) cy_table_release(parts[i]);
   return st;
 }
@@ -597,7 +608,7 @@ static cy_status recv_in_rank_order(cy_comm *comm, cy_table *mine, cy_table **ou
     if (r == me) parts[r] = cy_table_retain(mine);
     else st = wire_recv_all(comm, r, &parts[r], err);
   }
-  if (st == CY_OK) st = cy_table_concat(world, parts, out, err);
+  if (st == CY_OK) st = dist_concat(world, parts, out, err);
   for (int32_t r = 0; r < world; r++) cy_table_release(parts[r]);
   free(parts);
   return st;
@@ -742,7 +753,7 @@ cy_status cy_dist_rebalance(cy_comm *comm, cy_table *table, cy_table **out, cy_e
 #undef TARGET_START
   if (st == CY_OK) {
     if (np == 0) st = dist_empty_like(table, out, err);
-    else st = cy_table_concat(np, parts, out, err);
+    else st = dist_concat(np, parts, out, err);
   }
   for (int32_t i = 0; i < np; i++) cy_table_release(parts[i]);
   free(parts);

@@ -71,7 +71,8 @@ static void check_groupby(cy_comm *comm, cy_table *part) {
   const char *by[] = {"k"};
   cy_aggregate decomposed[] = {{"v", CY_AGG_COUNT, 0, NULL}, {"v", CY_AGG_SUM, 0, NULL},
                                {"f", CY_AGG_MIN, 0, NULL},   {"f", CY_AGG_MAX, 0, NULL},
-                               {"f", CY_AGG_MEAN, 0, NULL},  {"f", CY_AGG_COUNT_ALL, 0, NULL}};
+                               {"f", CY_AGG_MEAN, 0, NULL},  {"f", CY_AGG_COUNT_ALL, 0, NULL},
+                               {"f", CY_AGG_VAR, 0, NULL},   {"f", CY_AGG_STD, 0, NULL}};
   cy_aggregate by_rows[] = {{"s", CY_AGG_FIRST, 0, NULL}, {"s", CY_AGG_LAST, 0, NULL},
                             {"f", CY_AGG_VAR, 0, NULL},   {"v", CY_AGG_NUNIQUE, 0, NULL}};
   /* expectations */
@@ -94,7 +95,7 @@ static void check_groupby(cy_comm *comm, cy_table *part) {
   }
   for (int pass = 0; pass < 2; pass++) {
     cy_table *res = NULL, *all = NULL;
-    if (pass == 0) OK(cy_dist_groupby(comm, part, by, 1, decomposed, 6, &res, &err));
+    if (pass == 0) OK(cy_dist_groupby(comm, part, by, 1, decomposed, 8, &res, &err));
     else OK(cy_dist_groupby(comm, part, by, 1, by_rows, 4, &res, &err));
     if (res == NULL) continue;
     OK(cy_dist_gather(comm, res, 0, &all, &err));
@@ -115,6 +116,10 @@ static void check_groupby(cy_comm *comm, cy_table *part) {
           bad += fcnt[g] > 0 && !(col_f64(all, 3, r) == mn[g] && col_f64(all, 4, r) == mx[g]);
           bad += fcnt[g] > 0 && !near(col_f64(all, 5, r), fs[g] / (double)fcnt[g]);
           bad += col_i64(all, 6, r) != cnt[g];
+          double var = (fss[g] - fs[g] * fs[g] / (double)fcnt[g]) / (double)(fcnt[g] - 1);
+          bad += fcnt[g] > 1 && fabs(col_f64(all, 7, r) - var) > 1e-6 * (1 + var);
+          bad += fcnt[g] > 1 && fabs(col_f64(all, 8, r) - sqrt(var)) > 1e-6 * (1 + var);
+          bad += (fcnt[g] > 1) != cy_column_is_valid(all->columns[7], r);
         } else {
           bad += !str_is(all, 1, r, s_of(first[g], buf));
           bad += !str_is(all, 2, r, s_of(last[g], buf));
@@ -139,6 +144,7 @@ static void check_aggregate(cy_comm *comm, cy_table *part) {
   cy_aggregate a1[] = {{"v", CY_AGG_SUM, 0, NULL}, {"f", CY_AGG_MEAN, 0, NULL},
                        {"k", CY_AGG_COUNT, 0, NULL}, {"s", CY_AGG_MAX, 0, NULL}};
   cy_aggregate a2[] = {{"v", CY_AGG_MEDIAN, 0, NULL}, {"f", CY_AGG_STD, 0, NULL}};
+  cy_aggregate a3[] = {{"f", CY_AGG_STD, 0, NULL}, {"v", CY_AGG_MIN, 0, NULL}};
   int64_t kc = 0;
   double fs = 0, fss = 0, fc = 0;
   const char *smax = "";
@@ -166,6 +172,15 @@ static void check_aggregate(cy_comm *comm, cy_table *part) {
     CHECK_EQ_INT(r->num_rows, 1);
     CHECK(near(col_f64(r, 0, 0), (N - 1) / 2.0));
     CHECK(fabs(col_f64(r, 1, 0) - sqrt((fss - fs * fs / fc) / (fc - 1))) < 1e-6);
+  }
+  cy_table_release(r);
+  r = NULL;
+  OK(cy_dist_aggregate(comm, part, a3, 2, &r, &err)); /* std from merged partials */
+  if (r) {
+    CHECK_EQ_INT(r->num_rows, 1);
+    CHECK(fabs(col_f64(r, 0, 0) - sqrt((fss - fs * fs / fc) / (fc - 1))) < 1e-6);
+    CHECK_EQ_INT(col_i64(r, 1, 0), 0);
+    CHECK_EQ_STR(r->schema.fields[0].name, "f_std");
   }
   cy_table_release(r);
 }
