@@ -8,14 +8,15 @@
  * 2. Regular samples: each rank picks rows at even steps of its sorted rows, as many as
  *    its share of all rows calls for (so an empty rank gives none); every rank gets all
  *    samples (allgather), sorts them and picks world - 1 splitters at even steps.
- * 3. Each rank finds where the splitters fall among its sorted rows by sorting the
- *    splitters together with its rows (key columns and tiebreak only), and sends the
- *    rows between splitter j - 1 and j to rank j, as zero-copy slices. Because the
+ * 3. Each rank finds where the splitters fall among its sorted rows (a binary search
+ *    per splitter), and sends the rows between splitter j - 1 and j to rank j, as
+ *    zero-copy slices. Because the
  *    tiebreak is part of the comparison, rows of one heavy key are spread over the
  *    ranks whose splitters fall among them, instead of all landing on one.
  * 4. Each rank receives its runs in rank order and sorts them (stable) by the keys: runs
  *    arrive in tiebreak order, so the result is in (key, rank, row) order.
  */
+#include "compute/sort.h"
 #include "dist/dist_internal.h"
 
 #define SAMPLES_PER_RANK 64
@@ -122,25 +123,32 @@ cy_status cy_dist_sort(cy_comm *comm, cy_table *table, const cy_sort_key *keys, 
     for (int64_t j = 0; st == CY_OK && j < ns; j++) idx[j] = (j + 1) * s / world;
     if (st == CY_OK) st = cy_table_take(ssorted, idx, ns, &splitters, err);
   }
-  /* 3. where the splitters fall among our rows: sort them together (splitters first,
-   *    so a splitter sorts before its own row), then row positions before each */
+  /* 3. where the splitters fall among our rows: a binary search per splitter over our
+   *    sorted rows (in one table with the splitters, so rows compare by index) for the
+   *    first row not before it */
   if (st == CY_OK) {
     cy_table *both[2] = {splitters, tagged};
     st = cy_table_concat(2, both, &merged_in, err);
   }
-  int64_t *perm = NULL;
-  if (st == CY_OK) st = cy_table_sort_indices(merged_in, sk, n + 2, &perm, err);
+  cy_sort_col *sc = calloc((size_t)n + 2, sizeof *sc);
+  if (st == CY_OK && sc == NULL) st = CY_ENOMEM;
+  if (st == CY_OK) st = cy_sort_resolve(merged_in, sk, n + 2, "sort", sc, err);
   if (st == CY_OK) {
-    int64_t ns = splitters->num_rows, seen = 0, rows_before = 0;
-    for (int64_t p = 0; p < merged_in->num_rows; p++) {
-      if (perm[p] < ns) bounds[1 + seen++] = rows_before; /* splitter number seen */
-      else rows_before++;
+    int64_t ns = splitters->num_rows;
+    for (int64_t j = 0; j < ns; j++) {
+      int64_t lo = j > 0 ? bounds[j] : 0, hi = rows; /* splitters ascend */
+      while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (cy_sort_compare_rows(sc, 0, n + 2, ns + mid, j) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      bounds[j + 1] = lo;
     }
-    for (int64_t j = 1 + seen; j <= world; j++) bounds[j] = rows;
+    for (int64_t j = ns + 1; j <= world; j++) bounds[j] = rows;
     bounds[0] = 0;
     bounds[world] = rows;
   }
-  free(perm);
+  free(sc);
   /* send each rank its run */
   for (int32_t k = 1; k < world && st == CY_OK; k++) {
     int32_t d = (me + k) % world;

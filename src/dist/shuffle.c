@@ -97,8 +97,10 @@ cy_status dist_shuffle_idx(cy_comm *comm, cy_table *table, const int32_t *keys, 
     keys = all;
     hash_types = NULL;
   }
-  uint64_t *hashes = malloc((size_t)(rows > 0 ? rows : 1) * sizeof *hashes);
-  int64_t *idx = malloc((size_t)(rows > 0 ? rows : 1) * sizeof *idx);
+  /* cy_alloc: large blocks come on huge pages, so filling them costs few page faults */
+  int64_t tmp_bytes = (rows > 0 ? rows : 1) * 8;
+  uint64_t *hashes = cy_alloc(tmp_bytes);
+  int64_t *idx = cy_alloc(tmp_bytes);
   int64_t *start = calloc((size_t)world + 1, sizeof *start);
   int64_t *fill = calloc((size_t)world + 1, sizeof *fill);
   cy_table **parts = calloc((size_t)world, sizeof *parts);
@@ -115,7 +117,7 @@ cy_status dist_shuffle_idx(cy_comm *comm, cy_table *table, const int32_t *keys, 
     memcpy(fill, start, (size_t)world * sizeof *fill);
     for (int64_t i = 0; i < rows; i++) idx[fill[dest_of(hashes[i], world)]++] = i;
   }
-  free(hashes);
+  cy_free(hashes, tmp_bytes);
   wire_outbox box;
   wire_outbox_init(&box, chunk_bytes);
   int64_t per_chunk = wire_rows_per_chunk(table, chunk_bytes);
@@ -137,7 +139,7 @@ cy_status dist_shuffle_idx(cy_comm *comm, cy_table *table, const int32_t *keys, 
   }
   for (int32_t r = 0; parts && r < world; r++) cy_table_release(parts[r]);
   free(parts);
-  free(idx);
+  cy_free(idx, tmp_bytes);
   free(start);
   free(fill);
   free(all);
