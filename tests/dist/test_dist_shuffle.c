@@ -9,6 +9,8 @@
  * Expectations come from the generator: row i of the whole table is (k(i), i, s(i)), so
  * the value column v identifies each row and the others follow from it.
  */
+#include <pthread.h>
+
 #include "dist_test.h"
 
 #define N 6000
@@ -213,9 +215,17 @@ static int worker(void *arg) {
   return test_failures ? 1 : 0;
 }
 
-/* The last rank dies before the shuffle; the others must fail, not hang. */
+static void *die_soon(void *arg) {
+  usleep((useconds_t)(*(int *)arg) * 1000);
+  _exit(3);
+  return NULL;
+}
+
+/* The last rank dies before (when = 0) or during (when = 1) a shuffle; the others must
+ * fail, naming it, rather than hang: the shuffle fails, or if the dying rank had already
+ * sent everything, the barrier after it does. */
 static int dying_worker(void *arg) {
-  (void)arg;
+  int when = *(int *)arg;
   cy_comm *comm = dist_open(3000);
   if (comm == NULL) return 1;
   int me = cy_comm_rank(comm), world = cy_comm_world_size(comm);
@@ -224,13 +234,26 @@ static int dying_worker(void *arg) {
   /* a barrier that ends on the dying rank may still be in flight elsewhere: give it time */
   cy_comm_barrier(comm, &err);
   if (me == world - 1) {
-    usleep(200 * 1000);
-    _exit(3);
+    static int delay_ms = 200;
+    if (when == 0) die_soon(&delay_ms);
+    static int soon_ms = 5;
+    pthread_t t;
+    pthread_create(&t, NULL, die_soon, &soon_ms);
   }
   const char *keys[] = {"k"};
-  cy_status st = cy_dist_shuffle(comm, part, keys, 1, NULL, &out, &err);
-  CHECK(st != CY_OK && out == NULL);
+  cy_shuffle_options so;
+  cy_shuffle_options_init(&so);
+  so.chunk_bytes = 512; /* many small messages: the death lands among them */
+  cy_status st = CY_OK;
+  for (int i = 0; i < 20 && st == CY_OK; i++) {
+    st = cy_dist_shuffle(comm, part, keys, 1, &so, &out, &err);
+    cy_table_release(out);
+    out = NULL;
+  }
+  if (st == CY_OK) st = cy_comm_barrier(comm, &err);
+  CHECK(st != CY_OK);
   if (st != CY_OK) CHECK(strstr(err.message, "rank") != NULL);
+  if (me == world - 1) pause(); /* the thread ends us */
   cy_table_release(part);
   cy_table_release(whole);
   cy_comm_close(comm);
@@ -240,16 +263,19 @@ static int dying_worker(void *arg) {
 int main(void) {
   test_failures += dist_run_worlds(worker);
   for (int world = 2; world <= 4; world += 2) {
-    cy_error err;
-    int codes[8] = {0};
-    cy_launch_options lo;
-    cy_launch_options_init(&lo);
-    lo.workers = world;
-    lo.run = dying_worker;
-    lo.grace_ms = 10000; /* the survivors end on their own, well before this */
-    lo.exit_codes = codes;
-    CHECK(cy_launch(&lo, &err) != CY_OK);
-    for (int r = 0; r < world; r++) CHECK_EQ_INT(codes[r], r == world - 1 ? 3 : 0);
+    for (int when = 0; when < 2; when++) {
+      cy_error err;
+      int codes[8] = {0};
+      cy_launch_options lo;
+      cy_launch_options_init(&lo);
+      lo.workers = world;
+      lo.run = dying_worker;
+      lo.ctx = &when;
+      lo.grace_ms = 10000; /* the survivors end on their own, well before this */
+      lo.exit_codes = codes;
+      CHECK(cy_launch(&lo, &err) != CY_OK);
+      for (int r = 0; r < world; r++) CHECK_EQ_INT(codes[r], r == world - 1 ? 3 : 0);
+    }
   }
   TEST_MAIN_END();
 }
