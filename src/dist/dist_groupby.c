@@ -39,6 +39,8 @@ typedef struct agg_plan {
   int32_t *first;     /* per requested aggregate: its first partial */
   int32_t *final_of;  /* per partial: its final's index, or -1 */
   char (*names)[24];
+  char (*wide)[2][24]; /* per requested aggregate: its high and low halves' columns */
+  bool *is_wide;       /* per requested aggregate: an integer sum or mean, by halves */
   bool has_var;
 } agg_plan;
 
@@ -48,11 +50,13 @@ static void agg_plan_reset(agg_plan *p) {
   free(p->first);
   free(p->final_of);
   free(p->names);
+  free(p->wide);
+  free(p->is_wide);
   memset(p, 0, sizeof *p);
 }
 
-static cy_status agg_plan_make(const cy_aggregate *aggs, int32_t num, agg_plan *p,
-                               cy_error *err) {
+static cy_status agg_plan_make(const cy_table *table, const cy_aggregate *aggs, int32_t num,
+                               agg_plan *p, cy_error *err) {
   memset(p, 0, sizeof *p);
   size_t most = (size_t)num * 3 + 2;
   p->partial = calloc(most, sizeof *p->partial);
@@ -60,7 +64,10 @@ static cy_status agg_plan_make(const cy_aggregate *aggs, int32_t num, agg_plan *
   p->first = calloc((size_t)num + 1, sizeof *p->first);
   p->final_of = calloc(most, sizeof *p->final_of);
   p->names = calloc(most, sizeof *p->names);
-  if (!p->partial || !p->final || !p->first || !p->final_of || !p->names) {
+  p->wide = calloc((size_t)num + 1, sizeof *p->wide);
+  p->is_wide = calloc((size_t)num + 1, sizeof *p->is_wide);
+  if (!p->partial || !p->final || !p->first || !p->final_of || !p->names || !p->wide ||
+      !p->is_wide) {
     agg_plan_reset(p);
     cy_error_set(err, "group-by: out of memory");
     return CY_ENOMEM;
@@ -71,11 +78,22 @@ static cy_status agg_plan_make(const cy_aggregate *aggs, int32_t num, agg_plan *
     int parts = 1;
     if (aggs[j].op == CY_AGG_MEAN) ops[0] = CY_AGG_SUM, parts = 2;
     if (is_var(aggs[j].op)) ops[0] = CY_AGG_COUNT, ops[1] = CY_AGG_MEAN, ops[2] = CY_AGG_VAR, parts = 3;
+    int32_t c = aggs[j].column ? cy_schema_find(&table->schema, aggs[j].column) : -1;
+    if ((aggs[j].op == CY_AGG_SUM || aggs[j].op == CY_AGG_MEAN) && c >= 0 &&
+        cy_type_is_integer(table->schema.fields[c].type.id)) {
+      /* sums of the high and low 32 bits: exact, and no rank's part can overflow */
+      p->is_wide[j] = true;
+      snprintf(p->wide[j][0], 24, "\x01h%d", (int)j);
+      snprintf(p->wide[j][1], 24, "\x01l%d", (int)j);
+      ops[0] = ops[1] = CY_AGG_SUM, ops[2] = CY_AGG_COUNT;
+      parts = aggs[j].op == CY_AGG_MEAN ? 3 : 2;
+    }
     for (int k = 0; k < parts; k++) {
       int32_t i = p->n++;
       snprintf(p->names[i], sizeof p->names[i], "\x01p%d", (int)i);
       p->partial[i] = aggs[j];
       p->partial[i].op = ops[k];
+      if (p->is_wide[j] && k < 2) p->partial[i].column = p->wide[j][k];
       p->partial[i].output_name = p->names[i];
       p->final_of[i] = -1;
       if (is_var(aggs[j].op)) {
@@ -98,6 +116,84 @@ static cy_status agg_plan_make(const cy_aggregate *aggs, int32_t num, agg_plan *
   return CY_OK;
 }
 
+/* table with the high and low halves of every wide aggregate's column appended. */
+static cy_status add_wide_columns(cy_table *table, const cy_aggregate *aggs, int32_t num,
+                                  const agg_plan *p, cy_table **out, cy_error *err) {
+  int32_t nf = table->schema.num_fields, n = nf;
+  int64_t rows = table->num_rows;
+  cy_column **cols = calloc((size_t)(nf + 2 * num) + 3, sizeof *cols); /* + 2: see the release */
+  const char **names = calloc((size_t)(nf + 2 * num) + 1, sizeof *names);
+  int64_t *hi = cy_alloc((rows + 1) * 8), *lo = cy_alloc((rows + 1) * 8);
+  uint8_t *valid = cy_alloc(rows + 1);
+  cy_status st = cols && names && hi && lo && valid ? CY_OK : CY_ENOMEM;
+  if (st != CY_OK) cy_error_set(err, "group-by: out of memory");
+  for (int32_t i = 0; st == CY_OK && i < nf; i++) {
+    cols[i] = cy_column_retain(table->columns[i]);
+    names[i] = table->schema.fields[i].name;
+  }
+  for (int32_t j = 0; st == CY_OK && j < num; j++) {
+    if (!p->is_wide[j]) continue;
+    cy_column *c = cy_table_column_by_name(table, aggs[j].column), *wide = NULL;
+    bool u64 = c->type.id == CY_UINT64;
+    if (u64 || c->type.id == CY_INT64) wide = cy_column_retain(c);
+    else st = cy_column_cast(c, cy_type_make(CY_INT64), &wide, err);
+    if (st != CY_OK) break;
+    const uint64_t *v = cy_column_data(wide);
+    for (int64_t r = 0; r < rows; r++) {
+      valid[r] = cy_column_is_valid(wide, r);
+      /* value = hi * 2^32 + lo with lo in [0, 2^32): an arithmetic shift for signed */
+      hi[r] = u64 ? (int64_t)(v[r] >> 32) : ((int64_t)v[r] >> 32);
+      lo[r] = (int64_t)(v[r] & 0xffffffffu);
+    }
+    cy_column_release(wide);
+    st = cy_column_from_values(cy_type_make(CY_INT64), hi, valid, rows, &cols[n], err);
+    if (st == CY_OK) st = cy_column_from_values(cy_type_make(CY_INT64), lo, valid, rows, &cols[n + 1], err);
+    names[n] = p->wide[j][0];
+    names[n + 1] = p->wide[j][1];
+    n += 2;
+  }
+  if (st == CY_OK) st = cy_table_make(n, names, cols, out, err);
+  for (int32_t i = 0; cols && i < n + 2; i++) cy_column_release(cols[i]);
+  free(cols);
+  free(names);
+  cy_free(hi, (rows + 1) * 8);
+  cy_free(lo, (rows + 1) * 8);
+  cy_free(valid, rows + 1);
+  return st;
+}
+
+/* An integer sum (int64, an error when it does not fit, as the local sum) or mean from
+ * the summed halves h, l and the count c (mean only). */
+static cy_status wide_column(const cy_aggregate *agg, const cy_column *h, const cy_column *l,
+                             const cy_column *c, cy_column **out, cy_error *err) {
+  int64_t rows = h->length;
+  int64_t *iv = malloc((size_t)(rows + 1) * 8);
+  double *dv = malloc((size_t)(rows + 1) * 8);
+  uint8_t *valid = malloc((size_t)rows + 1);
+  cy_status st = iv && dv && valid ? CY_OK : CY_ENOMEM;
+  if (st != CY_OK) cy_error_set(err, "group-by: out of memory");
+  const int64_t *hv = cy_column_data(h), *lv = cy_column_data(l);
+  const int64_t *cv = c ? cy_column_data(c) : NULL;
+  for (int64_t r = 0; st == CY_OK && r < rows; r++) {
+    valid[r] = cy_column_is_valid(h, r) && (cv == NULL || cv[r] > 0);
+    __int128 sum = valid[r] ? (__int128)hv[r] * 4294967296 + lv[r] : 0;
+    if (agg->op == CY_AGG_SUM && (sum > INT64_MAX || sum < INT64_MIN)) {
+      cy_error_set(err, "the sum of column '%s' overflows int64", agg->column);
+      st = CY_ERANGE;
+    }
+    iv[r] = (int64_t)sum;
+    dv[r] = valid[r] && cv ? (double)sum / (double)cv[r] : 0;
+  }
+  if (st == CY_OK)
+    st = cy_column_from_values(cy_type_make(agg->op == CY_AGG_SUM ? CY_INT64 : CY_FLOAT64),
+                               agg->op == CY_AGG_SUM ? (const void *)iv : (const void *)dv,
+                               valid, rows, out, err);
+  free(iv);
+  free(dv);
+  free(valid);
+  return st;
+}
+
 /* Whether every aggregate decomposes and its partials accept the columns' types (a mean
  * of a type that has no sum, say, runs on the rows instead). Decided on a zero-row slice,
  * so alike on every rank. */
@@ -107,11 +203,14 @@ static bool use_partials(cy_table *table, const char *const *by, int32_t num_by,
     if (!decomposable(aggs[j].op)) return false;
   agg_plan p;
   cy_table *e = NULL, *probe = NULL;
-  if (num == 0 || agg_plan_make(aggs, num, &p, NULL) != CY_OK) return false;
+  cy_table *aug = NULL;
+  if (num == 0 || agg_plan_make(table, aggs, num, &p, NULL) != CY_OK) return false;
   bool ok = cy_table_slice(table, 0, 0, &e, NULL) == CY_OK &&
-            (num_by > 0 ? cy_table_groupby(e, by, num_by, p.partial, p.n, &probe, NULL)
-                        : cy_table_aggregate(e, p.partial, p.n, &probe, NULL)) == CY_OK;
+            add_wide_columns(e, aggs, num, &p, &aug, NULL) == CY_OK &&
+            (num_by > 0 ? cy_table_groupby(aug, by, num_by, p.partial, p.n, &probe, NULL)
+                        : cy_table_aggregate(aug, p.partial, p.n, &probe, NULL)) == CY_OK;
   cy_table_release(probe);
+  cy_table_release(aug);
   cy_table_release(e);
   agg_plan_reset(&p);
   return ok;
@@ -203,7 +302,11 @@ static cy_status agg_finish(cy_table *F, int32_t key_at, int32_t fin_at, int32_t
   for (int32_t j = 0; j < num && st == CY_OK; j++) {
     int32_t k = p->first[j];
     cy_column *made = NULL;
-    if (is_var(aggs[j].op)) {
+    if (p->is_wide[j]) {
+      const cy_column *c3 = aggs[j].op == CY_AGG_MEAN ? F->columns[fin_at + p->final_of[k + 2]] : NULL;
+      st = wide_column(&aggs[j], F->columns[fin_at + p->final_of[k]],
+                       F->columns[fin_at + p->final_of[k + 1]], c3, &made, err);
+    } else if (is_var(aggs[j].op)) {
       st = var_column(&acc[j], aggs[j].op == CY_AGG_STD, row_gid, F->num_rows, &made, err);
     } else {
       cy_column *c = F->columns[fin_at + p->final_of[k]];
@@ -374,9 +477,11 @@ cy_status cy_dist_groupby(cy_comm *comm, cy_table *table, const char *const *by,
     st = CY_ENOMEM;
   } else if (decomp) {
     agg_plan p;
-    cy_table *partial = NULL, *sh = NULL;
-    st = agg_plan_make(aggs, num_aggs, &p, err);
-    if (st == CY_OK) st = cy_table_groupby(table, by, num_by, p.partial, p.n, &partial, err);
+    cy_table *partial = NULL, *sh = NULL, *aug = NULL;
+    st = agg_plan_make(table, aggs, num_aggs, &p, err);
+    if (st == CY_OK) st = add_wide_columns(table, aggs, num_aggs, &p, &aug, err);
+    if (st == CY_OK) st = cy_table_groupby(aug, by, num_by, p.partial, p.n, &partial, err);
+    cy_table_release(aug);
     if (st == CY_OK) st = dist_shuffle_idx(comm, partial, keys, num_by, NULL, 0, &sh, err);
     if (st == CY_OK) st = agg_final(sh, by, num_by, aggs, num_aggs, &p, &want->schema, out, err);
     cy_table_release(partial);
@@ -411,14 +516,24 @@ cy_status cy_dist_aggregate(cy_comm *comm, cy_table *table, const cy_aggregate *
   bool decomp = use_partials(table, NULL, 0, aggs, num_aggs);
   if (decomp) {
     agg_plan p;
-    cy_table *partial = NULL, *all = NULL;
-    st = agg_plan_make(aggs, num_aggs, &p, err);
-    if (st == CY_OK) st = dist_fail(comm, cy_table_aggregate(table, p.partial, p.n, &partial, err), err);
+    cy_table *partial = NULL, *all = NULL, *aug = NULL;
+    st = agg_plan_make(table, aggs, num_aggs, &p, err);
+    if (st == CY_OK) st = add_wide_columns(table, aggs, num_aggs, &p, &aug, err);
+    if (st == CY_OK) st = cy_table_aggregate(aug, p.partial, p.n, &partial, err);
+    st = dist_fail(comm, st, err);
+    cy_table_release(aug);
     if (st == CY_OK) st = cy_dist_allgather(comm, partial, &all, err);
+    /* every rank finishes the same rows the same way: an error (a sum that overflows) is
+     * the same everywhere, so nobody aborts the communicator for it */
+    bool finishing = st == CY_OK;
     if (st == CY_OK) st = agg_final(all, NULL, 0, aggs, num_aggs, &p, &want->schema, out, err);
     cy_table_release(partial);
     cy_table_release(all);
     agg_plan_reset(&p);
+    if (finishing) {
+      cy_table_release(want);
+      return st;
+    }
   } else {
     cy_table *narrow = NULL, *gathered = NULL, *row = NULL;
     st = dist_fail(comm, needed_columns(table, NULL, 0, aggs, num_aggs, &narrow, err), err);

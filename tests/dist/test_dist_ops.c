@@ -354,6 +354,43 @@ static void check_sets(cy_comm *comm, int split) {
   cy_table_release(b);
 }
 
+/* Integer sums travel as exact halves: a rank's part may overflow int64 while the total
+ * fits (no error), and a total that does not fit fails on every rank. */
+static void check_wide_sums(cy_comm *comm) {
+  cy_error err;
+  int me = cy_comm_rank(comm), world = cy_comm_world_size(comm);
+  int64_t all[3] = {INT64_MAX, 1, -10}, g[3] = {1, 1, 1};
+  int64_t lo = world == 1 ? 0 : me == 0 ? 0 : me == 1 ? 2 : 3, hi = world == 1 || me == 1 ? 3 : me == 0 ? 2 : 3;
+  for (int over = 0; over < 2; over++) {
+    if (over) all[2] = 10;
+    cy_column *cols[2] = {NULL, NULL};
+    OK(cy_column_from_values(cy_type_make(CY_INT64), g + lo, NULL, hi - lo, &cols[0], &err));
+    OK(cy_column_from_values(cy_type_make(CY_INT64), all + lo, NULL, hi - lo, &cols[1], &err));
+    const char *names[2] = {"g", "x"}, *by[1] = {"g"};
+    cy_table *t = NULL, *r = NULL;
+    OK(cy_table_make(2, names, cols, &t, &err));
+    cy_aggregate aggs[2] = {{"x", CY_AGG_SUM, 0, NULL}, {"x", CY_AGG_MEAN, 0, NULL}};
+    if (!over) {
+      OK(cy_dist_aggregate(comm, t, aggs, 2, &r, &err));
+      if (r) CHECK_EQ_INT(col_i64(r, 0, 0), INT64_MAX - 9);
+      if (r) CHECK(col_f64(r, 1, 0) == (double)(INT64_MAX - 9) / 3);
+      cy_table_release(r);
+      r = NULL;
+      OK(cy_dist_groupby(comm, t, by, 1, aggs, 2, &r, &err));
+      int64_t n = r ? r->num_rows : 0, v = r && n ? col_i64(r, 1, 0) : 0;
+      OK(cy_comm_allreduce(comm, &n, 1, CY_REDUCE_INT64, CY_REDUCE_SUM, &err));
+      CHECK_EQ_INT(n, 1);
+      if (r && r->num_rows) CHECK_EQ_INT(v, INT64_MAX - 9);
+      cy_table_release(r);
+    } else {
+      FAILS(cy_dist_aggregate(comm, t, aggs, 2, &r, &err), CY_ERANGE, "overflows int64");
+    }
+    cy_table_release(t);
+    cy_column_release(cols[0]);
+    cy_column_release(cols[1]);
+  }
+}
+
 static int worker(void *arg) {
   int world = *(int *)arg;
   cy_comm *comm = dist_open(0);
@@ -370,6 +407,7 @@ static int worker(void *arg) {
     check_sets(comm, split);
     cy_table_release(part);
   }
+  check_wide_sums(comm);
   /* a bad column fails alike everywhere, and the communicator is still usable */
   cy_error err;
   cy_table *out = NULL;
