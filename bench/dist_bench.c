@@ -176,7 +176,7 @@ int main(int argc, char **argv) {
   if (argc < 2) return usage(), 2;
   bench_args a = {.task = argv[1], .ranks = 1, .rows = 0, .unique = 0.9, .threads = 0,
                   .bytes = 256 << 20, .backend = NULL};
-  for (int i = 2; i < argc; i++) {
+  for (int i = 2; i < argc; i += 2) { /* every option takes a value */
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (v == NULL) return usage(), 2;
     if (strcmp(argv[i], "--ranks") == 0) a.ranks = atoi(v);
@@ -186,7 +186,6 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--bytes") == 0) a.bytes = atoll(v);
     else if (strcmp(argv[i], "--backend") == 0) a.backend = v;
     else return usage(), 2;
-    i++;
   }
   if (strcmp(a.task, "memcpy") == 0) return run_memcpy(&a);
   if ((strcmp(a.task, "shuffle") != 0 && strcmp(a.task, "join") != 0) || a.ranks < 1 ||

@@ -82,6 +82,14 @@ RUN_FN(dist_write) {
       }
     }
     CY_RETURN_NOT_OK(cy_comm_barrier(comm, err));
+    /* A CSV part without rows would hold only a header, from which a reader cannot tell
+     * the column types: ranks without rows write none, unless no rank has any (rank 0
+     * then writes the header, so that the directory reads back as an empty table). */
+    if (step->args.write.opts.format == CY_FORMAT_CSV) {
+      int64_t total;
+      CY_RETURN_NOT_OK(cy_dist_num_rows(comm, in[0], &total, err));
+      if (in[0]->num_rows == 0 && (total > 0 || rank != 0)) return CY_OK;
+    }
     return plan_write_part(step, in[0], rank, err);
   }
   /* One file: the whole table, written by rank 0. */

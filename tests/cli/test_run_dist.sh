@@ -158,8 +158,8 @@ for w in $WORKERS; do
     "SELECT * FROM $SORTED LIMIT 30 OFFSET 1000"
   same_order "[$w] top_k of the parts" "SELECT * FROM $(out topk.csv)" \
     "SELECT k, v FROM $P ORDER BY v DESC, k LIMIT 15"
-  check "[$w] one part per worker in out/unique/" \
-    test "$(ls plans/out/unique | grep -c '^part-.*\.csv$')" -eq "$w"
+  check "[$w] a part per worker with rows in out/unique/" \
+    test "$(ls plans/out/unique | grep -c '^part-.*\.csv$')" -le "$w"
   DUCK_PRE="SET threads = 1; " same_rows "[$w] unique keep last (parts)" \
     "SELECT * FROM $(parts unique "{'k': 'BIGINT', 'v': 'BIGINT'}")" \
     "SELECT k, arg_max(v, rn) AS v FROM $P GROUP BY k"
