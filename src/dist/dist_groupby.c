@@ -167,9 +167,9 @@ static cy_status add_wide_columns(cy_table *table, const cy_aggregate *aggs, int
 static cy_status wide_column(const cy_aggregate *agg, const cy_column *h, const cy_column *l,
                              const cy_column *c, cy_column **out, cy_error *err) {
   int64_t rows = h->length;
-  int64_t *iv = malloc((size_t)(rows + 1) * 8);
-  double *dv = malloc((size_t)(rows + 1) * 8);
-  uint8_t *valid = malloc((size_t)rows + 1);
+  int64_t *iv = cy_alloc((rows + 1) * 8);
+  double *dv = cy_alloc((rows + 1) * 8);
+  uint8_t *valid = cy_alloc(rows + 1);
   cy_status st = iv && dv && valid ? CY_OK : CY_ENOMEM;
   if (st != CY_OK) cy_error_set(err, "group-by: out of memory");
   const int64_t *hv = cy_column_data(h), *lv = cy_column_data(l);
@@ -188,9 +188,9 @@ static cy_status wide_column(const cy_aggregate *agg, const cy_column *h, const 
     st = cy_column_from_values(cy_type_make(agg->op == CY_AGG_SUM ? CY_INT64 : CY_FLOAT64),
                                agg->op == CY_AGG_SUM ? (const void *)iv : (const void *)dv,
                                valid, rows, out, err);
-  free(iv);
-  free(dv);
-  free(valid);
+  cy_free(iv, (rows + 1) * 8);
+  cy_free(dv, (rows + 1) * 8);
+  cy_free(valid, rows + 1);
   return st;
 }
 
@@ -222,26 +222,31 @@ static bool use_partials(cy_table *table, const char *const *by, int32_t num_by,
 typedef struct var_acc {
   double *n, *mean, *m2;
   uint8_t *bad;
+  int64_t groups;
 } var_acc;
 
 static void var_acc_reset(var_acc *a) {
-  free(a->n);
-  free(a->mean);
-  free(a->m2);
-  free(a->bad);
+  cy_free(a->n, a->groups * 8);
+  cy_free(a->mean, a->groups * 8);
+  cy_free(a->m2, a->groups * 8);
+  cy_free(a->bad, a->groups);
 }
 
 static cy_status merge_var(cy_table *sh, int32_t at, const grouping *g, var_acc *a,
                            cy_error *err) {
-  size_t groups = (size_t)(g->groups > 0 ? g->groups : 1);
-  a->n = calloc(groups, sizeof(double));
-  a->mean = calloc(groups, sizeof(double));
-  a->m2 = calloc(groups, sizeof(double));
-  a->bad = calloc(groups, 1);
+  int64_t groups = a->groups = g->groups > 0 ? g->groups : 1;
+  a->n = cy_alloc(groups * 8);
+  a->mean = cy_alloc(groups * 8);
+  a->m2 = cy_alloc(groups * 8);
+  a->bad = cy_alloc(groups);
   if (!a->n || !a->mean || !a->m2 || !a->bad) {
     cy_error_set(err, "group-by: out of memory");
     return CY_ENOMEM;
   }
+  memset(a->n, 0, (size_t)groups * 8);
+  memset(a->mean, 0, (size_t)groups * 8);
+  memset(a->m2, 0, (size_t)groups * 8);
+  memset(a->bad, 0, (size_t)groups);
   const cy_column *nc = sh->columns[at], *mc = sh->columns[at + 1], *vc = sh->columns[at + 2];
   const int64_t *nv = cy_column_data(nc);
   const double *mv = cy_column_data(mc), *vv = cy_column_data(vc);
@@ -263,8 +268,8 @@ static cy_status merge_var(cy_table *sh, int32_t at, const grouping *g, var_acc 
 /* The merged var (or std) of each output row's group. */
 static cy_status var_column(const var_acc *a, bool std, const int64_t *row_gid, int64_t rows,
                             cy_column **out, cy_error *err) {
-  double *v = malloc((size_t)(rows > 0 ? rows : 1) * sizeof *v);
-  uint8_t *valid = malloc((size_t)(rows > 0 ? rows : 1));
+  double *v = cy_alloc((rows + 1) * 8);
+  uint8_t *valid = cy_alloc(rows + 1);
   cy_status st = v && valid ? CY_OK : CY_ENOMEM;
   if (st != CY_OK) cy_error_set(err, "group-by: out of memory");
   for (int64_t r = 0; st == CY_OK && r < rows; r++) {
@@ -275,8 +280,8 @@ static cy_status var_column(const var_acc *a, bool std, const int64_t *row_gid, 
     v[r] = valid[r] ? (std ? sqrt(var) : var) : 0;
   }
   if (st == CY_OK) st = cy_column_from_values(cy_type_make(CY_FLOAT64), v, valid, rows, out, err);
-  free(v);
-  free(valid);
+  cy_free(v, (rows + 1) * 8);
+  cy_free(valid, rows + 1);
   return st;
 }
 
@@ -350,7 +355,7 @@ static cy_status agg_final(cy_table *sh, const char *const *by, int32_t num_by,
   int32_t *keys = calloc((size_t)num_by + 1, sizeof *keys);
   var_acc *acc = calloc((size_t)num + 1, sizeof *acc);
   int64_t rows = sh->num_rows;
-  int64_t *gid = malloc((size_t)(rows > 0 ? rows : 1) * sizeof *gid);
+  int64_t *gid = cy_alloc((rows + 1) * 8);
   cy_aggregate *fin = calloc((size_t)(num_by + p->nfinal) + 1, sizeof *fin);
   char (*kn)[24] = calloc((size_t)num_by + 1, 24);
   cy_table *sh2 = NULL;
@@ -410,7 +415,7 @@ static cy_status agg_final(cy_table *sh, const char *const *by, int32_t num_by,
   for (int32_t j = 0; acc && j < num; j++) var_acc_reset(&acc[j]);
   free(acc);
   free(keys);
-  free(gid);
+  cy_free(gid, (rows + 1) * 8);
   free(fin);
   free(kn);
   free(row_gid);

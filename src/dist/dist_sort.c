@@ -13,8 +13,8 @@
  *    zero-copy slices. Because the
  *    tiebreak is part of the comparison, rows of one heavy key are spread over the
  *    ranks whose splitters fall among them, instead of all landing on one.
- * 4. Each rank receives its runs in rank order and sorts them (stable) by the keys: runs
- *    arrive in tiebreak order, so the result is in (key, rank, row) order.
+ * 4. Each rank receives its runs in rank order and merges them, taking the lower rank's
+ *    row on ties, so the result is in (key, rank, row) order.
  */
 #include "compute/sort.h"
 #include "dist/dist_internal.h"
@@ -25,8 +25,9 @@
 static cy_status tagged_keys(cy_table *t, const int32_t *kidx, int32_t n, int64_t rank,
                              cy_table **out, cy_error *err) {
   int64_t rows = t->num_rows;
-  int64_t *rv = malloc((size_t)(rows > 0 ? rows : 1) * sizeof *rv);
-  int64_t *iv = malloc((size_t)(rows > 0 ? rows : 1) * sizeof *iv);
+  /* cy_alloc: large blocks on huge pages, few page faults to fill */
+  int64_t bytes = (rows + 1) * 8;
+  int64_t *rv = cy_alloc(bytes), *iv = cy_alloc(bytes);
   cy_column **cols = calloc((size_t)n + 2, sizeof *cols);
   const char **names = calloc((size_t)n + 2, sizeof *names);
   char (*nm)[16] = calloc((size_t)n + 2, 16);
@@ -46,8 +47,8 @@ static cy_status tagged_keys(cy_table *t, const int32_t *kidx, int32_t n, int64_
     st = cy_column_from_values(cy_type_make(CY_INT64), iv, NULL, rows, &cols[n + 1], err);
   if (st == CY_OK) st = cy_table_make(n + 2, names, cols, out, err);
   for (int32_t k = 0; cols && k < n + 2; k++) cy_column_release(cols[k]);
-  free(rv);
-  free(iv);
+  cy_free(rv, bytes);
+  cy_free(iv, bytes);
   free(cols);
   free(names);
   free(nm);
@@ -66,6 +67,47 @@ static cy_sort_key *tagged_sort_keys(const cy_sort_key *keys, int32_t n, char (*
   sk[n].column = "r";
   sk[n + 1].column = "i";
   return sk;
+}
+
+/* The sorted runs (in rank order, concatenated in `all`) merged into one sorted table:
+ * the smallest head each time, the lowest rank on ties, so equal keys stay in (rank, row)
+ * order. A single run with rows is the result as it is. */
+static cy_status merge_runs(cy_table *all, cy_table *const *runs, int32_t nruns,
+                            const cy_sort_key *keys, int32_t n, cy_table **out,
+                            cy_error *err) {
+  int32_t nonempty = 0;
+  for (int32_t r = 0; r < nruns; r++) nonempty += runs[r]->num_rows > 0;
+  if (nonempty <= 1) {
+    *out = cy_table_retain(all);
+    return CY_OK;
+  }
+  int64_t rows = all->num_rows;
+  int64_t *head = calloc((size_t)nruns, sizeof *head), *end = calloc((size_t)nruns, sizeof *end);
+  int64_t *perm = cy_alloc((rows + 1) * 8);
+  cy_sort_col *sc = calloc((size_t)n + 1, sizeof *sc);
+  cy_status st = head && end && perm && sc ? CY_OK : CY_ENOMEM;
+  if (st != CY_OK) cy_error_set(err, "sort: out of memory");
+  if (st == CY_OK) st = cy_sort_resolve(all, keys, n, "sort", sc, err);
+  int64_t at = 0;
+  for (int32_t r = 0; st == CY_OK && r < nruns; r++) {
+    head[r] = at;
+    at += runs[r]->num_rows;
+    end[r] = at;
+  }
+  for (int64_t o = 0; st == CY_OK && o < rows; o++) {
+    int32_t best = -1;
+    for (int32_t r = 0; r < nruns; r++) {
+      if (head[r] == end[r]) continue;
+      if (best < 0 || cy_sort_compare_rows(sc, 0, n, head[r], head[best]) < 0) best = r;
+    }
+    perm[o] = head[best]++;
+  }
+  if (st == CY_OK) st = cy_table_take(all, perm, rows, out, err);
+  free(head);
+  free(end);
+  free(sc);
+  cy_free(perm, (rows + 1) * 8);
+  return st;
 }
 
 cy_status cy_dist_sort(cy_comm *comm, cy_table *table, const cy_sort_key *keys, int32_t n,
@@ -159,12 +201,12 @@ cy_status cy_dist_sort(cy_comm *comm, cy_table *table, const cy_sort_key *keys, 
   }
   if (st == CY_OK)
     st = cy_table_slice(sorted, bounds[me], bounds[me + 1] - bounds[me], &runs[me], err);
-  /* 4. receive the runs in rank order and sort them */
+  /* 4. receive the runs in rank order and merge them */
   for (int32_t r = 0; r < world && st == CY_OK; r++)
     if (r != me) st = wire_recv_all(comm, r, &runs[r], err);
   cy_table *mine = NULL;
   if (st == CY_OK) st = dist_concat(world, runs, &mine, err);
-  if (st == CY_OK) st = cy_table_sort(mine, keys, n, out, err);
+  if (st == CY_OK) st = merge_runs(mine, runs, world, keys, n, out, err);
   cy_table_release(mine);
   cy_error tmp;
   cy_status fst = wire_outbox_flush(comm, &box, st == CY_OK ? err : &tmp);
