@@ -2,7 +2,7 @@
 //
 //   node bench/dist.mjs [--repeat N] [--shuffle-rows N] [--weak-rows N] [--strong-rows N]
 //                       [--ranks 1,2,4] [--unique F] [--backends tcp] [--build DIR]
-//                       [--skip shuffle,weak,strong]
+//                       [--skip shuffle,weak,strong] [--threads T]
 //
 // (a) Shuffle throughput over loopback at 2 and 4 ranks (cy_dist_shuffle of a k, v int64
 //     table on k): bytes moved between ranks per second, and that as a fraction of this
@@ -16,7 +16,8 @@
 //
 // Each figure is the median of --repeat runs (default 3), each a fresh process
 // (build/bench/cylon_dist_bench, forking its ranks). Each rank gets cores / P compute
-// threads, so P ranks use the cores one rank would. Results also go to
+// threads, so P ranks use the cores one rank would; --threads T gives every rank T instead
+// (--threads 1: one rank per core, as MPI runs usually are). Results also go to
 // bench/results/dist-<time>.json. The mpi backend is run when it is in this build
 // (cylon_dist_bench cannot fork MPI ranks: it is skipped with a note otherwise).
 
@@ -49,7 +50,7 @@ async function duckChild(spec) {
 
 function parseArgs(argv) {
   const a = { repeat: 3, shuffleRows: 10_000_000, weakRows: 5_000_000, strongRows: 20_000_000,
-    ranks: [1, 2, 4], unique: 0.9, backends: ['tcp'], build: join(root, 'build'), skip: [] };
+    ranks: [1, 2, 4], unique: 0.9, backends: ['tcp'], build: join(root, 'build'), skip: [], threads: 0 };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -62,10 +63,11 @@ function parseArgs(argv) {
       case '--backends': a.backends = v.split(','); i++; break;
       case '--build': a.build = resolve(v); i++; break;
       case '--skip': a.skip = v.split(','); i++; break;
+      case '--threads': a.threads = Number(v); i++; break;
       case '-h': case '--help':
         console.log('usage: node bench/dist.mjs [--repeat N] [--shuffle-rows N] [--weak-rows N] ' +
           '[--strong-rows N] [--ranks 1,2,4] [--unique F] [--backends tcp,mpi] [--build DIR] ' +
-          '[--skip shuffle,weak,strong]');
+          '[--skip shuffle,weak,strong] [--threads T]');
         process.exit(0);
       default: throw new Error(`unknown option ${argv[i]}`);
     }
@@ -116,6 +118,7 @@ async function main() {
     return false;
   });
 
+  const threads = a.threads > 0 ? ['--threads', String(a.threads)] : [];
   const mem = runJson(bench, ['memcpy']);
   out.memcpy = mem;
   console.log(`memcpy (one thread, 256 MiB, best of 5): ${fmt(mem.gbps, 2)} GB/s`);
@@ -127,7 +130,7 @@ async function main() {
     for (const backend of backends) {
       for (const p of [2, 4]) {
         const r = medianRun(bench, ['shuffle', '--ranks', String(p), '--rows', String(a.shuffleRows),
-          '--backend', backend], a.repeat);
+          '--backend', backend, ...threads], a.repeat);
         r.of_memcpy = r.gbps / mem.gbps;
         out.shuffle.push(r);
         console.log([backend, p, fmt(r.seconds), mib(r.bytes_moved), fmt(r.gbps, 2),
@@ -150,7 +153,7 @@ async function main() {
       for (const p of a.ranks) {
         const rows = perRank ? a.weakRows * p : a.strongRows;
         const r = medianRun(bench, ['join', '--ranks', String(p), '--rows', String(rows),
-          '--unique', String(a.unique), '--backend', backend], a.repeat);
+          '--unique', String(a.unique), '--backend', backend, ...threads], a.repeat);
         if (p === 1) t1 = r.seconds;
         r.efficiency = t1 === undefined ? NaN : perRank ? t1 / r.seconds : t1 / (p * r.seconds);
         r.speedup = t1 === undefined ? NaN : t1 / r.seconds;
