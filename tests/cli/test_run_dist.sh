@@ -133,7 +133,7 @@ for w in $WORKERS; do
   same_rows "[$w] keys_only_a.csv is the difference" "SELECT k FROM $(out keys_only_a.csv)" \
     "SELECT k FROM $A EXCEPT SELECT k FROM $B"
   summary=$(box_rows "$work/out")
-  want=$(duck "SELECT count(*), min(k), max(k) FROM (SELECT k FROM $A UNION SELECT k FROM $B)")
+  want=$(duck "SELECT count(*), min(k), max(k) FROM (SELECT k FROM $A UNION SELECT k FROM $B)" || true)
   check "[$w] sets summary: distinct keys, min and max ($summary vs $want)" \
     test "$summary" = "$want"
 
@@ -174,7 +174,7 @@ for w in $WORKERS; do
     "SELECT h.k, h.v, f.v AS w FROM (SELECT * FROM $SORTED LIMIT 25) AS h,
      (SELECT v FROM $P ORDER BY rn LIMIT 4) AS f"
   total=$(box_rows "$work/out")
-  want=$(duck "SELECT count(*), sum(v), max(k) FROM $P")
+  want=$(duck "SELECT count(*), sum(v), max(k) FROM $P" || true)
   check "[$w] the printed aggregate ($total vs $want)" test "$total" = "$want"
 done
 
