@@ -1,14 +1,17 @@
 /*
  * dist_groupby.c - distributed group-by and scalar aggregates.
  *
- * When every aggregate decomposes (count, count_all, sum, min, max, mean), each rank
- * first aggregates its own rows (partials: counts, sums, minima, maxima; a mean is a sum
- * and a count), so only one row per group and rank travels; the partials are shuffled on
- * the keys and aggregated again (sums of counts, sums of sums, min of minima ...), and a
- * mean is the total sum over the total count. The other aggregates (var, std, nunique,
- * median, quantile, first, last) need every value: the rows themselves (keys and the
- * aggregated columns only) are shuffled and the local group-by runs on them. The shuffle
- * keeps the global row order per group, so first and last are those of the whole table.
+ * When every aggregate decomposes (count, count_all, sum, min, max, mean, var, std) and a
+ * sample of the keys says groups repeat (preagg_pays), each rank first aggregates its own
+ * rows into partials, so only one row per group and rank travels: counts, sums (of
+ * integers: exact sums of their high and low 32-bit halves, so no rank's part can
+ * overflow), minima, maxima; a mean is a sum and a count; a var / std is a count, a mean
+ * and a variance. The partials are shuffled on the keys and aggregated again (sums of
+ * counts and sums, min of minima ...); means are total sum over total count, and
+ * variances are merged with Chan's pairwise update. Otherwise (nunique, median, quantile,
+ * first, last, or keys that hardly repeat) the rows themselves (keys and the aggregated
+ * columns only) are shuffled and the local group-by runs on them. The shuffle keeps the
+ * global row order per group, so first and last are those of the whole table.
  *
  * The result's names and types are those of the local operator: it is run on a zero-row
  * slice first, which also checks the arguments identically on every rank. Scalar
@@ -447,6 +450,45 @@ static cy_status needed_columns(cy_table *t, const char *const *by, int32_t num_
   return st;
 }
 
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Whether pre-aggregation pays: collective (every rank must take the same path). Each rank
+ * counts the distinct key hashes in an even sample of its rows; when most sampled rows
+ * have keys of their own, partials would be as many rows as the input, and wider, so the
+ * rows are shuffled instead. */
+#define PREAGG_SAMPLE 4096
+static cy_status preagg_pays(cy_comm *comm, cy_table *table, const char *const *by,
+                             int32_t num_by, bool *pays, cy_error *err) {
+  int64_t rows = table->num_rows, n = rows < PREAGG_SAMPLE ? rows : PREAGG_SAMPLE;
+  int64_t counts[2] = {n, 0};
+  int32_t *kidx = calloc((size_t)num_by + 1, sizeof *kidx);
+  int64_t *idx = malloc((size_t)(n + 1) * sizeof *idx);
+  uint64_t *h = malloc((size_t)(n + 1) * sizeof *h);
+  cy_table *sample = NULL;
+  cy_status st = kidx && idx && h ? CY_OK : CY_ENOMEM;
+  if (st != CY_OK) cy_error_set(err, "group-by: out of memory");
+  for (int64_t i = 0; st == CY_OK && i < n; i++) idx[i] = i * rows / n;
+  if (st == CY_OK) st = dist_columns(table, by, num_by, "group-by", kidx, err);
+  if (st == CY_OK) st = cy_table_take(table, idx, n, &sample, err);
+  if (st == CY_OK && n > 0) st = cy_table_hash_rows(sample, kidx, num_by, h, err);
+  if (st == CY_OK && n > 0) {
+    qsort(h, (size_t)n, sizeof *h, cmp_u64);
+    counts[1] = 1;
+    for (int64_t i = 1; i < n; i++) counts[1] += h[i] != h[i - 1];
+  }
+  cy_table_release(sample);
+  free(kidx);
+  free(idx);
+  free(h);
+  st = dist_fail(comm, st, err);
+  if (st == CY_OK) st = cy_comm_allreduce(comm, counts, 2, CY_REDUCE_INT64, CY_REDUCE_SUM, err);
+  *pays = counts[1] * 4 <= counts[0] * 3; /* at most 3 distinct keys in 4 sampled rows */
+  return st;
+}
+
 cy_status cy_dist_groupby(cy_comm *comm, cy_table *table, const char *const *by,
                           int32_t num_by, const cy_aggregate *aggs, int32_t num_aggs,
                           cy_table **out, cy_error *err) {
@@ -476,8 +518,12 @@ cy_status cy_dist_groupby(cy_comm *comm, cy_table *table, const char *const *by,
   }
   int32_t *keys = calloc((size_t)num_by, sizeof *keys);
   for (int32_t i = 0; keys && i < num_by; i++) keys[i] = i;
-  bool decomp = use_partials(table, by, num_by, aggs, num_aggs);
-  if (keys == NULL) {
+  bool decomp = use_partials(table, by, num_by, aggs, num_aggs), pays = true;
+  if (decomp) st = preagg_pays(comm, table, by, num_by, &pays, err);
+  decomp = decomp && pays;
+  if (st != CY_OK) {
+    /* failed collectively (preagg_pays aborted on a local failure) */
+  } else if (keys == NULL) {
     cy_error_set(err, "group-by: out of memory");
     st = CY_ENOMEM;
   } else if (decomp) {
