@@ -98,7 +98,8 @@ cy_status cy_dist_unique(cy_comm *comm, cy_table *table, const char *const *colu
  *  mean, var, std), shuffle on the keys, final aggregation; the others (nunique, median,
  *  quantile, first, last) shuffle the rows. Each group ends on exactly one rank. Integer
  *  sums and means are pre-aggregated exactly (as 32-bit halves), so one rank's part may
- *  exceed int64 where the total does not; var and std merge each rank's count, mean and
+ *  exceed int64 where the total does not; a float sum is not (its rows travel), so it is
+ *  rounded in row order exactly as the local sum; var and std merge each rank's count, mean and
  *  variance (Chan's update), which may differ from the local operator in the last bits. */
 cy_status cy_dist_groupby(cy_comm *comm, cy_table *table, const char *const *by,
                           int32_t num_by, const cy_aggregate *aggs, int32_t num_aggs,

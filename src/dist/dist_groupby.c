@@ -5,10 +5,11 @@
  * sample of the keys says groups repeat (preagg_pays), each rank first aggregates its own
  * rows into partials, so only one row per group and rank travels: counts, sums (of
  * integers: exact sums of their high and low 32-bit halves, so no rank's part can
- * overflow), minima, maxima; a mean is a sum and a count; a var / std is a count, a mean
- * and a variance. The partials are shuffled on the keys and aggregated again (sums of
- * counts and sums, min of minima ...); means are total sum over total count, and
- * variances are merged with Chan's pairwise update. Otherwise (nunique, median, quantile,
+ * overflow; float sums are not split, as partial sums would round differently from the
+ * local operator's sum in row order), minima, maxima; a mean is a sum and a count; a
+ * var / std is a count, a mean and a variance. The partials are shuffled on the keys
+ * and aggregated again (sums of counts and sums, min of minima ...); means are total sum
+ * over total count, and variances are merged with Chan's pairwise update. Otherwise (nunique, median, quantile,
  * first, last, or keys that hardly repeat) the rows themselves (keys and the aggregated
  * columns only) are shuffled and the local group-by runs on them. The shuffle keeps the
  * global row order per group, so first and last are those of the whole table.
@@ -202,8 +203,14 @@ static cy_status wide_column(const cy_aggregate *agg, const cy_column *h, const 
  * so alike on every rank. */
 static bool use_partials(cy_table *table, const char *const *by, int32_t num_by,
                          const cy_aggregate *aggs, int32_t num) {
-  for (int32_t j = 0; j < num; j++)
+  for (int32_t j = 0; j < num; j++) {
     if (!decomposable(aggs[j].op)) return false;
+    /* a float sum is rounded value by value in row order: partial sums would round
+     * differently from the local operator, so those rows travel */
+    cy_column *c = aggs[j].column ? cy_table_column_by_name(table, aggs[j].column) : NULL;
+    if (aggs[j].op == CY_AGG_SUM && c && (c->type.id == CY_FLOAT32 || c->type.id == CY_FLOAT64))
+      return false;
+  }
   agg_plan p;
   cy_table *e = NULL, *probe = NULL;
   cy_table *aug = NULL;

@@ -65,6 +65,20 @@ cy_status wire_send_chunked(cy_comm *comm, wire_outbox *box, int32_t dest, cy_ta
 cy_status wire_outbox_flush(cy_comm *comm, wire_outbox *box, cy_error *err);
 /* Receive one chunk from src; *last tells whether it ended its stream. */
 cy_status wire_recv(cy_comm *comm, int32_t src, cy_table **out, bool *last, cy_error *err);
+/* A growing list of received chunks, concatenated once at the end (one copy, not one
+ * per source and another for all). */
+typedef struct table_list {
+  cy_table **t;
+  int32_t n, cap;
+} table_list;
+/* Receive chunks from src up to the last one, appending them to list. */
+cy_status wire_recv_into(cy_comm *comm, int32_t src, table_list *list, cy_error *err);
+/* Append a reference to t. */
+cy_status table_list_push(table_list *list, cy_table *t, cy_error *err);
+/* Concatenate the list (dist_concat) into *out and empty it; an empty list gives an
+ * empty table like `like`. */
+cy_status table_list_concat(table_list *list, cy_table *like, cy_table **out, cy_error *err);
+void table_list_reset(table_list *list);
 /* Receive chunks from src up to the last one and concatenate them. */
 cy_status wire_recv_all(cy_comm *comm, int32_t src, cy_table **out, cy_error *err);
 

@@ -127,9 +127,11 @@ cy_status dist_shuffle_idx(cy_comm *comm, cy_table *table, const int32_t *keys, 
   }
   if (st == CY_OK)
     st = cy_table_take(table, idx + start[me], start[me + 1] - start[me], &parts[me], err);
+  table_list got = {0};
   for (int32_t r = 0; r < world && st == CY_OK; r++)
-    if (r != me) st = wire_recv_all(comm, r, &parts[r], err);
-  if (st == CY_OK) st = dist_concat(world, parts, out, err);
+    st = r == me ? table_list_push(&got, parts[me], err) : wire_recv_into(comm, r, &got, err);
+  if (st == CY_OK) st = table_list_concat(&got, table, out, err);
+  table_list_reset(&got);
   cy_error tmp;
   cy_status fst = wire_outbox_flush(comm, &box, st == CY_OK ? err : &tmp);
   if (st == CY_OK) st = fst;

@@ -552,6 +552,46 @@ static cy_status concat_release(int32_t n, cy_table **parts, cy_table **out, cy_
   return st;
 }
 
+cy_status table_list_push(table_list *list, cy_table *t, cy_error *err) {
+  if (list->n == list->cap) {
+    int32_t cap = list->cap ? list->cap * 2 : 16;
+    cy_table **p = realloc(list->t, (size_t)cap * sizeof *p);
+    if (p == NULL) {
+      cy_error_set(err, "out of memory receiving tables");
+      return CY_ENOMEM;
+    }
+    list->t = p;
+    list->cap = cap;
+  }
+  list->t[list->n++] = cy_table_retain(t);
+  return CY_OK;
+}
+
+void table_list_reset(table_list *list) {
+  for (int32_t i = 0; i < list->n; i++) cy_table_release(list->t[i]);
+  free(list->t);
+  memset(list, 0, sizeof *list);
+}
+
+cy_status table_list_concat(table_list *list, cy_table *like, cy_table **out, cy_error *err) {
+  cy_status st = list->n == 0 ? dist_empty_like(like, out, err)
+                              : dist_concat(list->n, list->t, out, err);
+  table_list_reset(list);
+  return st;
+}
+
+cy_status wire_recv_into(cy_comm *comm, int32_t src, table_list *list, cy_error *err) {
+  bool last = false;
+  while (!last) {
+    cy_table *t = NULL;
+    CY_RETURN_NOT_OK(wire_recv(comm, src, &t, &last, err));
+    cy_status st = table_list_push(list, t, err);
+    cy_table_release(t);
+    CY_RETURN_NOT_OK(st);
+  }
+  return CY_OK;
+}
+
 cy_status wire_recv_all(cy_comm *comm, int32_t src, cy_table **out, cy_error *err) {
   int32_t n = 0, cap = 4;
   cy_table **parts = malloc((size_t)cap * sizeof *parts);
@@ -598,19 +638,14 @@ cy_status cy_dist_num_rows(cy_comm *comm, const cy_table *table, int64_t *out, c
 static cy_status recv_in_rank_order(cy_comm *comm, cy_table *mine, cy_table **out,
                                     cy_error *err) {
   int32_t world = cy_comm_world_size(comm), me = cy_comm_rank(comm);
-  cy_table **parts = calloc((size_t)world, sizeof *parts);
-  if (parts == NULL) {
-    cy_error_set(err, "out of memory gathering a table");
-    return CY_ENOMEM;
-  }
+  table_list list = {0};
   cy_status st = CY_OK;
   for (int32_t r = 0; r < world && st == CY_OK; r++) {
-    if (r == me) parts[r] = cy_table_retain(mine);
-    else st = wire_recv_all(comm, r, &parts[r], err);
+    if (r == me) st = table_list_push(&list, mine, err);
+    else st = wire_recv_into(comm, r, &list, err);
   }
-  if (st == CY_OK) st = dist_concat(world, parts, out, err);
-  for (int32_t r = 0; r < world; r++) cy_table_release(parts[r]);
-  free(parts);
+  if (st == CY_OK) st = table_list_concat(&list, mine, out, err);
+  table_list_reset(&list);
   return st;
 }
 
