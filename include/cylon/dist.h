@@ -39,8 +39,9 @@ void cy_shuffle_options_init(cy_shuffle_options *opts);
 
 /** Hash-partition the rows by the key columns (all columns when num_keys == 0) and send
  *  each row to the rank its hash picks: rows with equal keys (nulls equal) end on the same
- *  rank, the same rank for every table shuffled on keys of the same types. opts may be
- *  NULL. */
+ *  rank, the same rank for every table shuffled on keys of the same types. Each rank's
+ *  result holds the rows from rank 0 first, then rank 1's ..., each in its original
+ *  order, so rows with equal keys keep their global order. opts may be NULL. */
 cy_status cy_dist_shuffle(cy_comm *comm, cy_table *table, const char *const *keys,
                           int32_t num_keys, const cy_shuffle_options *opts, cy_table **out,
                           cy_error *err);
@@ -70,6 +71,9 @@ typedef enum cy_dist_join_strategy {
                                joins, the left one for right joins); full joins shuffle */
 } cy_dist_join_strategy;
 
+/** Key columns of different numeric types (int32 against int64, integers against floats)
+ *  are hashed in one common type (int64, or float64 with a float or uint64), so equal
+ *  values meet on one rank; the local join then compares them exactly. */
 typedef struct cy_dist_join_options {
   cy_join_options join;           /**< type, algorithm (hash or sort-merge, local), keys */
   cy_dist_join_strategy strategy; /**< default auto */
@@ -92,7 +96,11 @@ cy_status cy_dist_unique(cy_comm *comm, cy_table *table, const char *const *colu
                          int32_t n, cy_keep keep, cy_table **out, cy_error *err);
 /** Group-by: local pre-aggregation where the aggregate allows it (count, sum, min, max,
  *  mean, var, std), shuffle on the keys, final aggregation; the others (nunique, median,
- *  quantile, first, last) shuffle the rows. Each group ends on exactly one rank. */
+ *  quantile, first, last) shuffle the rows. Each group ends on exactly one rank. Integer
+ *  sums and means are pre-aggregated exactly (as 32-bit halves), so one rank's part may
+ *  exceed int64 where the total does not; a float sum is not (its rows travel), so it is
+ *  rounded in row order exactly as the local sum; var and std merge each rank's count, mean and
+ *  variance (Chan's update), which may differ from the local operator in the last bits. */
 cy_status cy_dist_groupby(cy_comm *comm, cy_table *table, const char *const *by,
                           int32_t num_by, const cy_aggregate *aggs, int32_t num_aggs,
                           cy_table **out, cy_error *err);

@@ -17,8 +17,11 @@
  * offending value. Running executes the steps in order, keeps each step's output table
  * under its id, and releases a table as soon as no later step uses it.
  *
- * The same plan is meant to run on one process or on many workers; this build runs it on
- * one process with the local operators of compute.h.
+ * The same plan runs on one process (the local operators of compute.h) or on every rank of
+ * a communicator (cy_plan_run_options.comm): each rank then reads its share of every input
+ * (cy_dataset_read), runs the distributed operators of dist.h for steps that need other
+ * ranks' rows (join, groupby, sort, unique, sets, aggregate, cross_join) and the local ones
+ * for row-wise steps, and the result is gathered to rank 0 (docs/plan.md, "Workers").
  */
 #ifndef CYLON_PLAN_H
 #define CYLON_PLAN_H
@@ -26,6 +29,7 @@
 #include "cylon/compute.h"
 #include "cylon/core.h"
 #include "cylon/io.h"
+#include "cylon/net.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -74,8 +78,17 @@ typedef struct cy_plan_step_report {
   int64_t input_rows; /**< rows of the step's inputs together */
   /* After the step only (zero in a start report): */
   double seconds;
-  const cy_table *output; /**< the step's table; NULL for a write. Borrowed for the call. */
-  int64_t rows;           /**< rows produced (a write: rows written) */
+  const cy_table *output; /**< the step's table (this rank's part); NULL for a write.
+                               Borrowed for the call. */
+  int64_t rows;           /**< rows produced here (a write: rows written) */
+  /* With a communicator (else rank 0, world 1 and the totals equal the local figures);
+   * the totals are the same on every rank: */
+  int32_t rank, world;
+  int64_t total_rows;        /**< rows of all ranks together */
+  double max_seconds;        /**< the slowest rank's time */
+  int64_t bytes_sent;        /**< this rank's traffic during the step */
+  int64_t bytes_received;
+  int64_t total_bytes_sent;  /**< all ranks' bytes sent during the step */
 } cy_plan_step_report;
 
 typedef struct cy_plan_run_options {
@@ -83,15 +96,20 @@ typedef struct cy_plan_run_options {
   void (*on_step_start)(const cy_plan_step_report *report, void *ctx);
   void (*on_step_done)(const cy_plan_step_report *report, void *ctx);
   void *ctx;
+  /** Run on every rank of this communicator (each rank calls cy_plan_run with the same
+   *  plan); NULL (the default) runs on this process alone. */
+  cy_comm *comm;
 } cy_plan_run_options;
 
-/** No callbacks. */
+/** No callbacks, no communicator. */
 void cy_plan_run_options_init(cy_plan_run_options *opts);
 
 /** Run the plan's steps in order; opts may be NULL. *out receives the table of
- *  cy_plan_result_step, or NULL when there is none. A failing step's error is prefixed
+ *  cy_plan_result_step, or NULL when there is none; with a communicator, rank 0 gets the
+ *  whole result (gathered) and the other ranks NULL. A failing step's error is prefixed
  *  with the step ("steps[3] "g" (groupby): ..."); tables made so far are released, and
- *  files are only ever written whole. */
+ *  files are only ever written whole. With a communicator a failure is collective: the
+ *  failing rank aborts the communicator, so every rank fails, naming the rank at fault. */
 cy_status cy_plan_run(cy_plan *plan, const cy_plan_run_options *opts, cy_table **out,
                       cy_error *err);
 

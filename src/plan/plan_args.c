@@ -103,7 +103,10 @@ static cy_status parse_read(plan_ctx *c) {
   cy_table_read_options_init(&a->opts);
   cy_csv_read_options *csv = &a->opts.csv;
   CY_RETURN_NOT_OK(plan_path(c, "path", &a->path));
-  CY_RETURN_NOT_OK(parse_format(c, a->path, &a->opts.format));
+  /* A directory of part files (path ending in '/') takes each part's format from its
+   * extension unless "format" is given. */
+  if (a->path[strlen(a->path) - 1] != '/' || cy_json_get(c->step->json, "format"))
+    CY_RETURN_NOT_OK(parse_format(c, a->path, &a->opts.format));
   CY_RETURN_NOT_OK(parse_delimiter(c, &csv->delimiter));
   CY_RETURN_NOT_OK(plan_bool(c, "header", &csv->header));
   if (cy_json_get(c->step->json, "nulls")) {
@@ -121,11 +124,19 @@ static cy_status parse_write(plan_ctx *c) {
   cy_table_write_options_init(&a->opts);
   CY_RETURN_NOT_OK(plan_path(c, "path", &a->path));
   size_t n = strlen(a->path);
-  if (a->path[n - 1] == '/')
-    return plan_fail(c, cy_json_get(c->step->json, "path"), CY_ENOTSUP,
-                     "\"path\": a path ending in '/' (one part per worker) needs several "
-                     "workers; give a file name");
-  CY_RETURN_NOT_OK(parse_format(c, a->path, &a->opts.format));
+  if (a->path[n - 1] == '/') {
+    /* A directory of part files, one per worker: in "format" (default CSV). */
+    a->opts.format = CY_FORMAT_CSV;
+    const char *name = NULL;
+    cy_error why;
+    CY_RETURN_NOT_OK(plan_string(c, "format", false, &name));
+    cy_status st = name ? cy_file_format_parse(name, &a->opts.format, &why) : CY_OK;
+    if (st != CY_OK)
+      return library_fail(c, cy_json_get(c->step->json, "format"), st, "format", &why);
+    if (a->opts.format == CY_FORMAT_AUTO) a->opts.format = CY_FORMAT_CSV;
+  } else {
+    CY_RETURN_NOT_OK(parse_format(c, a->path, &a->opts.format));
+  }
   CY_RETURN_NOT_OK(parse_delimiter(c, &a->opts.csv.delimiter));
   return plan_bool(c, "header", &a->opts.csv.header);
 }

@@ -7,10 +7,18 @@
  * released at once unless it is the plan's result, so memory holds only tables that are
  * still needed. How each op runs is the backend's business (plan_internal.h); this file
  * only sequences, times and reports.
+ *
+ * On a communicator every rank runs the same steps; the distributed backend's entry is
+ * used where it has one, else the local one (row-wise ops). After each step the ranks
+ * share their rows, times and traffic for the reports. A rank whose step fails aborts the
+ * communicator with its message, so the other ranks fail at their next exchange with an
+ * error naming it; a last barrier makes sure no rank reports success when another failed.
+ * The result is gathered to rank 0.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "cylon/dist.h"
 #include "plan/plan_internal.h"
 
 void cy_plan_run_options_init(cy_plan_run_options *opts) { memset(opts, 0, sizeof *opts); }
@@ -50,9 +58,21 @@ static void release_done(const cy_plan *p, const plan_step *s, cy_table **tables
   }
 }
 
-static cy_status run_step(const cy_plan *p, const plan_backend *backend, void *ctx,
-                          const plan_step *s, cy_table **tables,
-                          const cy_plan_run_options *opts, cy_error *err) {
+/* The totals of a step over all ranks (rows, slowest time, bytes sent). */
+static cy_status share_totals(cy_comm *comm, cy_plan_step_report *r, cy_error *err) {
+  int64_t sums[2] = {r->rows, r->bytes_sent};
+  double slowest = r->seconds;
+  CY_RETURN_NOT_OK(cy_comm_allreduce(comm, sums, 2, CY_REDUCE_INT64, CY_REDUCE_SUM, err));
+  CY_RETURN_NOT_OK(
+      cy_comm_allreduce(comm, &slowest, 1, CY_REDUCE_FLOAT64, CY_REDUCE_MAX, err));
+  r->total_rows = sums[0];
+  r->total_bytes_sent = sums[1];
+  r->max_seconds = slowest;
+  return CY_OK;
+}
+
+static cy_status run_step(const cy_plan *p, cy_comm *comm, const plan_step *s,
+                          cy_table **tables, const cy_plan_run_options *opts, cy_error *err) {
   cy_table *stack_inputs[4];
   cy_table **inputs = stack_inputs;
   if (s->num_inputs > 4 && (inputs = malloc((size_t)s->num_inputs * sizeof *inputs)) == NULL) {
@@ -62,9 +82,18 @@ static cy_status run_step(const cy_plan *p, const plan_backend *backend, void *c
   for (int32_t k = 0; k < s->num_inputs; k++) inputs[k] = tables[s->inputs[k]];
   cy_plan_step_report r;
   start_report(p, s, inputs, &r);
+  r.world = 1;
+  plan_run_fn run = plan_local_backend.run[s->op->kind];
+  int64_t sent0 = 0, received0 = 0;
+  if (comm) {
+    r.rank = cy_comm_rank(comm);
+    r.world = cy_comm_world_size(comm);
+    if (plan_dist_backend.run[s->op->kind]) run = plan_dist_backend.run[s->op->kind];
+    cy_comm_traffic(comm, &sent0, &received0);
+  }
   if (opts->on_step_start) opts->on_step_start(&r, opts->ctx);
   double t0 = cy_now();
-  cy_status st = backend->run[s->op->kind](ctx, s, inputs, &tables[s->index], err);
+  cy_status st = run(comm, s, inputs, &tables[s->index], err);
   r.seconds = cy_now() - t0;
   if (inputs != stack_inputs) free(inputs);
   if (st != CY_OK) {
@@ -73,6 +102,15 @@ static cy_status run_step(const cy_plan *p, const plan_backend *backend, void *c
   }
   r.output = tables[s->index];
   r.rows = r.output ? r.output->num_rows : r.input_rows;
+  r.total_rows = r.rows;
+  r.max_seconds = r.seconds;
+  if (comm) {
+    cy_comm_traffic(comm, &r.bytes_sent, &r.bytes_received);
+    r.bytes_sent -= sent0;
+    r.bytes_received -= received0;
+    st = share_totals(comm, &r, err);
+    if (st != CY_OK) return st;
+  }
   if (opts->on_step_done) opts->on_step_done(&r, opts->ctx);
   release_done(p, s, tables);
   return CY_OK;
@@ -91,12 +129,30 @@ cy_status cy_plan_run(cy_plan *plan, const cy_plan_run_options *opts, cy_table *
     cy_error_set(err, "out of memory");
     return CY_ENOMEM;
   }
+  cy_comm *comm = opts->comm;
   cy_status st = CY_OK;
   for (int32_t i = 0; i < plan->num_steps && st == CY_OK; i++)
-    st = run_step(plan, &plan_local_backend, NULL, &plan->steps[i], tables, opts, err);
+    st = run_step(plan, comm, &plan->steps[i], tables, opts, err);
   if (st == CY_OK && plan->result >= 0) {
-    *out = tables[plan->result];
-    tables[plan->result] = NULL;
+    if (comm) {
+      cy_table *all = NULL;
+      st = cy_dist_gather(comm, tables[plan->result], 0, &all, err);
+      if (st == CY_OK && cy_comm_rank(comm) == 0) *out = all;
+      else cy_table_release(all);
+      if (st != CY_OK) cy_error_prefix(err, "gathering the result: ");
+    } else {
+      *out = tables[plan->result];
+      tables[plan->result] = NULL;
+    }
+  }
+  if (comm) {
+    /* Tell the others (a no-op when the failure came from them), then make sure nobody
+     * ends with success while another rank failed. */
+    if (st != CY_OK) cy_comm_abort(comm, err->message);
+    else if ((st = cy_comm_barrier(comm, err)) != CY_OK) {
+      cy_table_release(*out);
+      *out = NULL;
+    }
   }
   for (int32_t i = 0; i < plan->num_steps; i++) cy_table_release(tables[i]);
   free(tables);

@@ -221,8 +221,18 @@ typedef struct plan_backend {
   plan_run_fn run[PLAN_OP_COUNT];
 } plan_backend;
 
-/* The single-process backend over compute.h and io.h (plan_local.c). */
+/* The single-process backend over compute.h and io.h (plan_local.c); its ctx is NULL. */
 extern const plan_backend plan_local_backend;
+/* The backend over dist.h (plan_dist.c); its ctx is the cy_comm. It uses the local run
+ * functions for the ops that work partition by partition. */
+extern const plan_backend plan_dist_backend;
+
+/* Write a table as a write step says: to its file, or, for a path ending in '/', as the
+ * part file "part-RRRRR.EXT" of rank `rank` in that directory (made when missing). */
+cy_status plan_write_part(const plan_step *step, const cy_table *table, int32_t rank,
+                          cy_error *err);
+/* The file name of rank's part in a write to a directory ("part-00003.csv"). */
+void plan_part_name(const plan_step *step, int32_t rank, char *buf, size_t size);
 
 /* Closest name to `word` among names by edit distance, when close enough to be a likely
  * typo; else NULL. */

@@ -8,6 +8,7 @@
  * run; validation refuses a plan that uses anything else before it starts.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,7 +23,8 @@
 
 RUN_FN(run_read) {
   (void)ctx, (void)in;
-  return cy_table_read_file(step->args.read.path, &step->args.read.opts, out, err);
+  /* A dataset of one: a file, or every part file of a directory. */
+  return cy_dataset_read(step->args.read.path, &step->args.read.opts, 0, 1, out, err);
 }
 
 /* Create the directories above path that do not exist yet (as mkdir -p). */
@@ -47,11 +49,38 @@ static cy_status make_parent_dirs(const char *path, cy_error *err) {
   return st;
 }
 
+void plan_part_name(const plan_step *step, int32_t rank, char *buf, size_t size) {
+  const char *ext = "csv";
+  if (step->args.write.opts.format == CY_FORMAT_PARQUET) ext = "parquet";
+  else if (step->args.write.opts.format == CY_FORMAT_IPC) ext = "arrow";
+  snprintf(buf, size, "part-%05d.%s", (int)rank, ext);
+}
+
+cy_status plan_write_part(const plan_step *step, const cy_table *table, int32_t rank,
+                          cy_error *err) {
+  const char *path = step->args.write.path;
+  size_t n = strlen(path);
+  char *part = NULL;
+  if (path[n - 1] == '/') {
+    char name[32];
+    plan_part_name(step, rank, name, sizeof name);
+    if ((part = malloc(n + sizeof name)) == NULL) {
+      cy_error_set(err, "out of memory");
+      return CY_ENOMEM;
+    }
+    snprintf(part, n + sizeof name, "%s%s", path, name);
+    path = part;
+  }
+  cy_status st = make_parent_dirs(path, err);
+  if (st == CY_OK) st = cy_table_write_file(table, path, &step->args.write.opts, err);
+  free(part);
+  return st;
+}
+
 RUN_FN(run_write) {
   (void)ctx;
   *out = NULL;
-  CY_RETURN_NOT_OK(make_parent_dirs(step->args.write.path, err));
-  return cy_table_write_file(in[0], step->args.write.path, &step->args.write.opts, err);
+  return plan_write_part(step, in[0], 0, err);
 }
 
 /* ---- shape -------------------------------------------------------------------------- */

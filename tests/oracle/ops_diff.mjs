@@ -2,6 +2,11 @@
 //
 //   node tests/oracle/ops_diff.mjs --dump build/tests/oracle/ops_dump
 //        [--seed S] [--cases N] [--only I] [--op NAME[,NAME]] [--jobs J] [--keep] [--verbose]
+//        [--workers N1,N2,...]
+//
+// With --workers (and --dump pointing at tests/dist/dist_dump.c's binary), case i runs the
+// distributed operator on a world of N(i mod count) ranks, each holding an uneven share of
+// the rows, and the gathered result is compared as above (oracle/dist_diff).
 //
 // For each case, made from the seed and the case number alone (so `--seed S --only I`
 // replays one case; --keep keeps its CSV files, and a failure prints the ops_dump command
@@ -85,7 +90,7 @@ import { close, queryRaw, run as duckRun } from './duck.mjs';
 
 function parseArgs(argv) {
   const a = { dump: null, seed: 20240917, cases: 700, only: null, ops: null, keep: false,
-    verbose: false, jobs: 4 };
+    verbose: false, jobs: 4, workers: null };
   for (let i = 0; i < argv.length; i++) {
     const o = argv[i];
     const val = () => {
@@ -98,6 +103,7 @@ function parseArgs(argv) {
     else if (o === '--only') a.only = Number(val());
     else if (o === '--op') a.ops = new Set(val().split(','));
     else if (o === '--keep') a.keep = true;
+    else if (o === '--workers') a.workers = val().split(',').map(Number);
     else if (o === '--jobs') a.jobs = Math.max(1, Number(val()));
     else if (o === '--verbose' || o === '-v') a.verbose = true;
     else throw new Error(`unknown argument ${o}`);
@@ -1311,9 +1317,12 @@ function withDuck(fn) {
 
 async function runCase(args, dir, i, launcher) {
   const kase = makeCase(args.seed, i, args.ops);
+  // distributed mode (tests/dist/dist_dump.c): the world size cycles with the case number
+  if (args.workers) kase.workers = args.workers[i % args.workers.length];
   const paths = kase.tables.map((t, k) => join(dir, `case${i}_${k === 0 ? 'l' : 'r'}.csv`));
   kase.tables.forEach((t, k) => writeFileSync(paths[k], tableCsv(t)));
   const dumpArgs = ['--threads', String(kase.threads)];
+  if (kase.workers) dumpArgs.unshift('--workers', String(kase.workers));
   kase.tables.forEach((t, k) => dumpArgs.push('--table', paths[k], '--types', typeSpec(t)));
   dumpArgs.push(...kase.args);
   const t0 = performance.now();

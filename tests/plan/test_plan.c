@@ -162,8 +162,8 @@ static void test_read_write(void) {
       "\"types\": ", "int99");
   bad("{\"steps\": [{\"op\": \"read\", \"path\": \"a.csv\", \"types\": [\"int64\"]}]}",
       "\"types\": expected an object, got an array", NULL);
-  bad_code(WITH_A("{\"op\": \"write\", \"input\": \"a\", \"path\": \"out/\"}"), CY_ENOTSUP,
-           "\"path\": a path ending in '/' (one part per worker) needs several workers", NULL);
+  bad_code(WITH_A("{\"op\": \"write\", \"input\": \"a\", \"path\": \"out/\", \"format\": \"xls\"}"),
+           CY_ENOTSUP, "steps[1] (write): \"format\": unknown file format 'xls'", NULL);
   bad(WITH_A("{\"op\": \"write\", \"input\": \"a\"}"), "steps[1] (write): missing key \"path\"",
       NULL);
 }
