@@ -27,6 +27,8 @@ int cmd_schema(int argc, char **argv);
 void help_schema(FILE *out);
 int cmd_convert(int argc, char **argv);
 void help_convert(FILE *out);
+int cmd_rendezvous(int argc, char **argv);
+void help_rendezvous(FILE *out);
 
 /* Options for reading input files, shared by the commands that read. */
 typedef struct cli_read_options {

@@ -15,6 +15,8 @@ static const cli_command commands[] = {
     {"schema", "show a table's columns and types", cmd_schema, help_schema},
     {"convert", "read a table in one format and write it in another", cmd_convert,
      help_convert},
+    {"rendezvous", "NAT traversal for tcp ranks: hole punching, relay", cmd_rendezvous,
+     help_rendezvous},
 };
 #define NUM_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
