@@ -15,6 +15,7 @@
 #    path reads relay;
 # 3. only rank 0's router is symmetric: rank 0's pairs are relayed, the others direct;
 # 4. a rank with a wrong token is refused with a message saying so.
+# It also checks that `cylon rendezvous` refuses to start without a token or a port.
 #
 # Needs root (ip netns), iproute2 and nftables (scripts/install-deps); without them it
 # fails saying what is missing.
@@ -59,6 +60,12 @@ new_ns() {
   made+=("$1")
   must ip -n "$1" link set lo up
 }
+
+# The command's own checks: no token, no port.
+out=$(env -u CYLON_RENDEZVOUS_TOKEN "$cylon" rendezvous --port 0 2>&1) && fail "a server without a token started"
+[[ $out == *"no token: set CYLON_RENDEZVOUS_TOKEN"* ]] || fail "no token: unexpected message: $out"
+out=$("$cylon" rendezvous --token x 2>&1)
+(($? == 2)) && [[ $out == *"--port is required"* ]] || fail "no port: unexpected: $out"
 
 pub=${pre}pub
 new_ns "$pub"
