@@ -547,18 +547,17 @@ cy_status comm_tcp_open(cy_comm *comm, comm_bootstrap *bs, const cy_comm_options
   tcp_comm *tc;
   cy_status st = tcp_new(comm, bs, &tc, err);
   if (tc == NULL) return st;
-  if (st == CY_OK && tc->world > 1) {
+  /* Pairs connect through a rendezvous server instead, when one is given (nat.h). */
+  nat_client_options nat;
+  bool via_nat = st == CY_OK && tc->world > 1 && nat_client_options_get(opts, &nat);
+  if (via_nat) st = nat_paths_new(comm, err);
+  if (via_nat && st == CY_OK) st = nat_mesh_form(tc, &nat, comm->paths, deadline, err);
+  if (st == CY_OK && tc->world > 1 && !via_nat) {
     char endpoint[COMM_ENDPOINT_MAX];
     const char *host = opts->bind_host ? opts->bind_host : "127.0.0.1";
-    nat_client_options nat;
-    if (nat_client_options_get(opts, &nat)) { /* through a rendezvous server (nat.h) */
-      st = nat_paths_new(comm, err);
-      if (st == CY_OK) st = nat_mesh_form(tc, &nat, comm->paths, deadline, err);
-    } else {
-      st = tcp_listen(tc, host, endpoint, sizeof endpoint, err);
-      if (st == CY_OK) st = bs->allgather(bs, endpoint, &tc->endpoints, deadline, err);
-      if (st == CY_OK) st = tcp_mesh_form(tc, deadline, err);
-    }
+    st = tcp_listen(tc, host, endpoint, sizeof endpoint, err);
+    if (st == CY_OK) st = bs->allgather(bs, endpoint, &tc->endpoints, deadline, err);
+    if (st == CY_OK) st = tcp_mesh_form(tc, deadline, err);
   }
   tc->mesh_formed = true;
   if (st == CY_OK && pthread_create(&tc->io_thread, NULL, tcp_io_main, tc) != 0) {
