@@ -166,8 +166,9 @@ char *cy_comm_paths(const cy_comm *comm, char *buf, size_t size);
 
 typedef struct cy_rendezvous cy_rendezvous;
 
-/** Listen on bind_host:port (NULL: every IPv4 address, "::" for IPv6 too; port 0: an ephemeral one) for ranks
- *  that hold token (required). With log, a line per event goes to standard error. */
+/** Listen on bind_host:port (NULL: every IPv4 address, "::" for IPv6 too; port 0: an
+ *  ephemeral one) for ranks that hold token (required). With log, a line per event goes to
+ *  standard error. */
 cy_status cy_rendezvous_open(const char *bind_host, int port, const char *token, bool log,
                              cy_rendezvous **out, cy_error *err);
 /** The port it listens on. */

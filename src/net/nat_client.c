@@ -368,7 +368,10 @@ static int punch_round(nat_ctx *x, double until, double deadline, struct pollfd 
   }
   if (pending == 0) return 0;
   int first_incoming = n;
-  if (x->listen_fd >= 0) pfds[n] = (struct pollfd){.fd = x->listen_fd, .events = POLLIN}, who[n++] = -1;
+  if (x->listen_fd >= 0) {
+    pfds[n] = (struct pollfd){.fd = x->listen_fd, .events = POLLIN};
+    who[n++] = -1;
+  }
   for (int i = 0; i < INCOMING_MAX; i++)
     if (x->incoming[i].fd >= 0)
       pfds[n] = (struct pollfd){.fd = x->incoming[i].fd, .events = POLLIN}, who[n++] = -2 - i;

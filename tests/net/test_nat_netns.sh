@@ -43,7 +43,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[[ $EUID -eq 0 ]] || fail "network namespaces need root (CAP_SYS_ADMIN and CAP_NET_ADMIN); run this test as root"
+[[ $EUID -eq 0 ]] ||
+  fail "network namespaces need root (CAP_SYS_ADMIN and CAP_NET_ADMIN); run this test as root"
 command -v ip >/dev/null || fail "'ip' (iproute2) is missing: run scripts/install-deps"
 command -v nft >/dev/null || fail "'nft' (nftables) is missing: run scripts/install-deps"
 [[ -x $cylon && -x $worker ]] || fail "usage: test_nat_netns.sh CYLON WORKER"
@@ -56,13 +57,15 @@ must() {
 
 new_ns() {
   local out
-  out=$(ip netns add "$1" 2>&1) || fail "cannot create network namespace $1 ($out): this test needs root with CAP_SYS_ADMIN, and a kernel with network namespaces"
+  out=$(ip netns add "$1" 2>&1) || fail "cannot create network namespace $1 ($out): this" \
+    "test needs root with CAP_SYS_ADMIN, and a kernel with network namespaces"
   made+=("$1")
   must ip -n "$1" link set lo up
 }
 
 # The command's own checks: no token, no port.
-out=$(env -u CYLON_RENDEZVOUS_TOKEN "$cylon" rendezvous --port 0 2>&1) && fail "a server without a token started"
+out=$(env -u CYLON_RENDEZVOUS_TOKEN "$cylon" rendezvous --port 0 2>&1) &&
+  fail "a server without a token started"
 [[ $out == *"no token: set CYLON_RENDEZVOUS_TOKEN"* ]] || fail "no token: unexpected message: $out"
 out=$("$cylon" rendezvous --token x 2>&1)
 (($? == 2)) && [[ $out == *"--port is required"* ]] || fail "no port: unexpected: $out"
