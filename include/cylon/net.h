@@ -34,6 +34,8 @@
  * CYLON_ADVERTISE_HOST (tcp: the host others reach this rank at, when not bind_host).
  * The redis bootstrap reads CYLON_JOB and CYLON_WORLD_SIZE (when the options leave them
  * unset); the redis backend reads CYLON_REDIS=redis://... when the bootstrap is not redis.
+ * CYLON_RENDEZVOUS and CYLON_RENDEZVOUS_TOKEN: tcp pairs connect through a rendezvous
+ * server (NAT traversal; docs/nat.md) instead of listening.
  */
 #ifndef CYLON_NET_H
 #define CYLON_NET_H
@@ -73,6 +75,14 @@ typedef struct cy_comm_options {
   int64_t timeout_ms;     /**< deadline of bootstrap (whole), and of every wait: a wait fails
                                when its peer has been silent this long; default 60000 */
   const char *bind_host;  /**< tcp: the address to listen on; default 127.0.0.1 */
+  /** tcp: "HOST:PORT" of a rendezvous server (`cylon rendezvous`, docs/nat.md): pairs of
+   *  ranks connect through it (hole punching through NATs, else relayed by it) instead of
+   *  listening; NULL = CYLON_RENDEZVOUS, unset = none. The bootstrap then only tells
+   *  ranks and the world size; the server exchanges the addresses. */
+  const char *rendezvous;
+  /** the job's token for the rendezvous (the server pairs no one without it); NULL =
+   *  CYLON_RENDEZVOUS_TOKEN */
+  const char *rendezvous_token;
 } cy_comm_options;
 
 /** Defaults: tcp, env, timeout 60 s, 127.0.0.1. */
@@ -137,6 +147,45 @@ void cy_comm_buffers_free(cy_comm *comm, cy_buffer **bufs);
 
 /** Payload bytes sent to and received from other ranks so far (for metrics). */
 void cy_comm_traffic(const cy_comm *comm, int64_t *sent, int64_t *received);
+
+/** How this rank's connection to a peer was made. */
+typedef enum cy_comm_path {
+  CY_COMM_PATH_SELF = 0, /**< the rank itself */
+  CY_COMM_PATH_DIRECT,   /**< a direct connection (listen and connect, or punched through
+                              NATs by simultaneous open) */
+  CY_COMM_PATH_RELAY,    /**< relayed by the rendezvous server (punching failed) */
+  CY_COMM_PATH_NONE      /**< a backend without connections of its own (mpi, redis) */
+} cy_comm_path;
+
+/** The path to peer (CY_COMM_PATH_NONE for a rank outside the world). */
+cy_comm_path cy_comm_peer_path(const cy_comm *comm, int32_t peer);
+/** "self", "direct", "relay" or "none". */
+const char *cy_comm_path_name(cy_comm_path path);
+/** This rank's path to every other rank, for a job's summary: "0:direct 2:relay 3:direct"
+ *  (peers in rank order, this rank left out; cut to size - 1 bytes). Returns buf. */
+char *cy_comm_paths(const cy_comm *comm, char *buf, size_t size);
+
+/* ---------------------------------------------------------------------------------------
+ * The rendezvous server for NAT traversal (`cylon rendezvous`, docs/nat.md)
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct cy_rendezvous cy_rendezvous;
+
+/** Listen on bind_host:port (NULL: every IPv4 address, "::" for IPv6 too; port 0: an
+ *  ephemeral one) for ranks that hold token (required). With log, a line per event goes to
+ *  standard error. */
+cy_status cy_rendezvous_open(const char *bind_host, int port, const char *token, bool log,
+                             cy_rendezvous **out, cy_error *err);
+/** The port it listens on. */
+int cy_rendezvous_port(const cy_rendezvous *server);
+/** Serve until *stop turns non-zero (checked at least every 200 ms, e.g. from a signal
+ *  handler). */
+cy_status cy_rendezvous_run(cy_rendezvous *server, volatile int *stop, cy_error *err);
+/** Jobs paired, connections refused and pairs relayed so far. */
+void cy_rendezvous_counts(const cy_rendezvous *server, int64_t *paired, int64_t *refused,
+                          int64_t *relayed);
+/** Close every connection and free. NULL is allowed. */
+void cy_rendezvous_close(cy_rendezvous *server);
 
 /* ---------------------------------------------------------------------------------------
  * Launching ranks on this machine (the "embedded" bootstrap)

@@ -33,6 +33,8 @@ int cmd_lambda_local(int argc, char **argv);
 void help_lambda_local(FILE *out);
 int cmd_submit(int argc, char **argv);
 void help_submit(FILE *out);
+int cmd_rendezvous(int argc, char **argv);
+void help_rendezvous(FILE *out);
 
 /* Options for reading input files, shared by the commands that read. */
 typedef struct cli_read_options {

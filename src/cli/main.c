@@ -20,6 +20,8 @@ static const cli_command commands[] = {
     {"lambda-local", "host Lambda's Invoke and Runtime APIs on 127.0.0.1", cmd_lambda_local,
      help_lambda_local},
     {"submit", "run a plan on N serverless functions (Lambda)", cmd_submit, help_submit},
+    {"rendezvous", "NAT traversal for tcp ranks: hole punching, relay", cmd_rendezvous,
+     help_rendezvous},
 };
 #define NUM_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -119,6 +119,7 @@ cy_status cy_comm_open(const cy_comm_options *opts, cy_comm **out, cy_error *err
   st = backend->open(c, &bs, &o, deadline, err);
   bs.release(&bs);
   if (st != CY_OK) {
+    free(c->paths);
     free(c);
     return st;
   }
@@ -129,6 +130,7 @@ cy_status cy_comm_open(const cy_comm_options *opts, cy_comm **out, cy_error *err
 void cy_comm_close(cy_comm *comm) {
   if (comm == NULL) return;
   comm->ops->close(comm);
+  free(comm->paths);
   free(comm);
 }
 

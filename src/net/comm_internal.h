@@ -122,6 +122,8 @@ struct cy_comm {
   char job[COMM_JOB_MAX];
   _Atomic uint32_t coll_seq; /* collectives started so far (all ranks agree) */
   _Atomic int64_t bytes_sent, bytes_received;
+  uint8_t *paths; /* per peer, how its connection was made (cy_comm_path); NULL: every
+                     peer DIRECT for tcp, NONE otherwise (nat_paths.c) */
 };
 
 /* ---- collectives.c ------------------------------------------------------------------ */

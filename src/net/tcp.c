@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/nat.h"
 #include "net/tcp_internal.h"
 
 /* ---- request bookkeeping (lock held) ------------------------------------------------ */
@@ -546,7 +547,12 @@ cy_status comm_tcp_open(cy_comm *comm, comm_bootstrap *bs, const cy_comm_options
   tcp_comm *tc;
   cy_status st = tcp_new(comm, bs, &tc, err);
   if (tc == NULL) return st;
-  if (st == CY_OK && tc->world > 1) {
+  /* Pairs connect through a rendezvous server instead, when one is given (nat.h). */
+  nat_client_options nat;
+  bool via_nat = st == CY_OK && tc->world > 1 && nat_client_options_get(opts, &nat);
+  if (via_nat) st = nat_paths_new(comm, err);
+  if (via_nat && st == CY_OK) st = nat_mesh_form(tc, &nat, comm->paths, deadline, err);
+  if (st == CY_OK && tc->world > 1 && !via_nat) {
     char endpoint[COMM_ENDPOINT_MAX];
     const char *host = opts->bind_host ? opts->bind_host : "127.0.0.1";
     st = tcp_listen(tc, host, endpoint, sizeof endpoint, err);
