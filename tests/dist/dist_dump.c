@@ -13,11 +13,17 @@
  * calls of the local operators are redirected here by macros, so the argument parsing
  * and printing are ops_dump's own.
  *
+ * The communicator's backend comes from CYLON_TEST_BACKEND: "tcp" (the default), "redis"
+ * (the redis backend on the server CYLON_REDIS names; tests/oracle/with_redis.sh starts
+ * one) or "mpi" (dist_dump runs itself under `mpirun -np N`, and each MPI process is one
+ * rank: no fork).
+ *
  * unique: each row carries its global row number through the operator, and the gathered
  * result is put back in that order, so the rows kept (first / last) are compared exactly.
  * sort: the gathered result is the ranks' partitions in rank order, so its order is the
  * global order the sample sort promises.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +32,11 @@
 #include "cylon/cylon.h"
 
 static cy_comm *dd_comm;
+
+static const char *dd_backend(void) {
+  const char *b = getenv("CYLON_TEST_BACKEND");
+  return b && *b ? b : "tcp";
+}
 
 /* This rank's share of rows [*start, *start + *len) of a table of n rows. */
 static void dd_range(int64_t n, int64_t *start, int64_t *len) {
@@ -193,7 +204,9 @@ static int dd_worker(void *ctx) {
   cy_error err;
   cy_comm_options o;
   cy_comm_options_init(&o);
-  o.bootstrap = "embedded";
+  bool mpi = strcmp(dd_backend(), "mpi") == 0;
+  o.backend = dd_backend();
+  o.bootstrap = mpi ? "env" : "embedded";
   if (cy_comm_open(&o, &dd_comm, &err) != CY_OK) {
     fprintf(stderr, "dist_dump: %s\n", err.message);
     return 1;
@@ -219,6 +232,32 @@ int main(int argc, char **argv) {
     return 2;
   }
   dd_args a = {n, rest};
+  if (strcmp(dd_backend(), "mpi") == 0) {
+    if (getenv("OMPI_COMM_WORLD_SIZE")) { /* one MPI process: one rank */
+      int rc = dd_worker(&a);
+      free(rest);
+      return rc;
+    }
+    /* Start the ranks under mpirun: the same arguments, one process per rank. */
+    char np[16];
+    snprintf(np, sizeof np, "%d", workers);
+    char **mv = calloc((size_t)n + 8, sizeof *mv);
+    int k = 0;
+    mv[k++] = "mpirun";
+    mv[k++] = "--allow-run-as-root";
+    mv[k++] = "--oversubscribe";
+    mv[k++] = "-np";
+    mv[k++] = np;
+    mv[k++] = argv[0];
+    mv[k++] = "--workers";
+    mv[k++] = np;
+    for (int i = 1; i < n; i++) mv[k++] = rest[i];
+    mv[k] = NULL;
+    fflush(NULL);
+    execvp("mpirun", mv);
+    fprintf(stderr, "dist_dump: cannot run mpirun (scripts/install-deps installs OpenMPI)\n");
+    return 1;
+  }
   int codes[64] = {0};
   cy_error err;
   cy_launch_options lo;
