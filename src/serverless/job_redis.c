@@ -125,18 +125,31 @@ cy_status job_redis_create(job_redis *r, const char *job, const char *token, int
   return CY_OK;
 }
 
+/* The job's own keys, then the keys of the communicator's Redis bootstrap for the same job
+ * id ("cylon:JOB:NAME", docs/bootstrap.md): its last rank out deletes those, but a rank
+ * that died mid-job never counts out, so the scheduler deletes them with the job's. */
 static const char *const job_keys[] = {"token", "rank", "phase", "result", "abort"};
+static const char *const bootstrap_keys[] = {"rank", "addr", "arrived", "go", "gone"};
+#define ALL_KEYS 10
+
+static void all_keys(const char *job, char k[ALL_KEYS][300]) {
+  for (int i = 0; i < 5; i++) key(k[i], sizeof k[i], job, job_keys[i]);
+  for (int i = 0; i < 5; i++) snprintf(k[5 + i], sizeof k[5 + i], "cylon:%s:%s", job,
+                                       bootstrap_keys[i]);
+}
 
 cy_status job_redis_delete(job_redis *r, const char *job, cy_error *err) {
-  char k[5][300];
-  for (int i = 0; i < 5; i++) key(k[i], sizeof k[i], job, job_keys[i]);
-  return simple(r, err, run(r, err, "DEL %s %s %s %s %s", k[0], k[1], k[2], k[3], k[4]));
+  char k[ALL_KEYS][300];
+  all_keys(job, k);
+  return simple(r, err, run(r, err, "DEL %s %s %s %s %s %s %s %s %s %s", k[0], k[1], k[2],
+                            k[3], k[4], k[5], k[6], k[7], k[8], k[9]));
 }
 
 int64_t job_redis_count_keys(job_redis *r, const char *job, cy_error *err) {
-  char k[5][300];
-  for (int i = 0; i < 5; i++) key(k[i], sizeof k[i], job, job_keys[i]);
-  redisReply *reply = run(r, err, "EXISTS %s %s %s %s %s", k[0], k[1], k[2], k[3], k[4]);
+  char k[ALL_KEYS][300];
+  all_keys(job, k);
+  redisReply *reply = run(r, err, "EXISTS %s %s %s %s %s %s %s %s %s %s", k[0], k[1], k[2],
+                          k[3], k[4], k[5], k[6], k[7], k[8], k[9]);
   if (!reply) return -1;
   int64_t n = reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
   freeReplyObject(reply);

@@ -13,16 +13,19 @@
  * OUTPUT/rank-RRRRR/PATH, so nothing lands where readers look until the scheduler
  * publishes a manifest. Progress goes to Redis (job_redis.h) when there is a bootstrap.
  *
- * Distributed runs: world > 1 needs the communicator-based plan executor, which is not in
- * this build; run_rank() is the integration point and refuses world > 1 with a clear error
- * instead of producing a wrong (local-only) answer.
+ * Distributed runs: world > 1 opens a tcp communicator through the event's Redis
+ * bootstrap and runs the communicator-based executor on it (run_rank); the job's abort key
+ * aborts the communicator, so that every rank stops promptly.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/resource.h>
+#include <time.h>
 
+#include "cylon/net.h"
 #include "cylon/plan.h"
 #include "serverless/job_redis.h"
 #include "serverless/serverless_internal.h"
@@ -47,8 +50,9 @@ typedef struct run_state {
   int32_t rank;
   step_metric *steps;
   int32_t num_steps;
-  double read_s, write_s, compute_s;
-  int64_t rows_read, rows_written;
+  double read_s, write_s, compute_s, connect_s;
+  int64_t rows_read, rows_written, bytes_sent, bytes_received;
+  int32_t comm_rank; /* the communicator's rank (world > 1), see run_rank */
 } run_state;
 
 static bool valid_job_id(const char *s) {
@@ -247,27 +251,116 @@ static void on_step_done(const cy_plan_step_report *r, void *ctx) {
   else s->compute_s += r->seconds;
 }
 
-/* Integration point with the distributed executor: run `plan` as rank `rank` of `world`.
- * world == 1 is the local executor over all of the inputs (the rank's share is all). For
- * world > 1 the communicator-based executor (cy_plan_run on a cy_comm, bootstrapped through
- * the event's Redis and rendezvous) belongs here; until it is in this build the worker
- * refuses, so that no rank ever publishes a local-only result as if it were distributed. */
-static cy_status run_rank(cy_plan *plan, const job_event *ev, int32_t rank, run_state *state,
-                          cy_error *err) {
-  if (ev->world > 1) {
-    cy_error_set(err, "world %lld: this build has no distributed plan executor (worker.c "
-                 "run_rank is where it plugs in); only world = 1 runs", (long long)ev->world);
-    return ENOTSUP;
+/* Watches the job's abort key while a distributed run is under way: when the scheduler
+ * aborts the job (another rank failed, or the deadline), the communicator is aborted, so
+ * that this rank and, through it, every peer still waiting fail at once. */
+typedef struct abort_watch {
+  const job_event *ev;
+  cy_comm *comm;
+  job_redis *redis; /* its own connection: the main thread's is busy with progress */
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  pthread_t thread;
+  bool stop;
+} abort_watch;
+
+static void *abort_watch_main(void *arg) {
+  abort_watch *w = arg;
+  pthread_mutex_lock(&w->lock);
+  while (!w->stop) {
+    pthread_mutex_unlock(&w->lock);
+    bool aborted = job_redis_aborted(w->redis, w->ev->job) ||
+                   !job_redis_exists(w->redis, w->ev->job);
+    pthread_mutex_lock(&w->lock);
+    if (aborted && !w->stop) {
+      cy_comm_abort(w->comm, "the scheduler aborted the job");
+      break;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 200 * 1000000L; /* poll 5 times a second: cheap, and prompt enough */
+    if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+    if (!w->stop) pthread_cond_timedwait(&w->wake, &w->lock, &until);
   }
-  (void)rank;
+  pthread_mutex_unlock(&w->lock);
+  return NULL;
+}
+
+/* Run `plan` as one rank of the job. world == 1 is the local executor over all of the
+ * inputs. world > 1 opens a tcp communicator through the event's Redis bootstrap and runs
+ * the communicator-based executor, which reads this rank's share of every input.
+ *
+ * Ranks: the job's rank (from job_redis_join, the one the scheduler shows and the output
+ * part is named after) and the communicator's rank (from the bootstrap's own counter) are
+ * both a permutation of 0..world-1 but need not agree. Either works for the plan, which
+ * only needs the communicator's ranks to be distinct; the worker keeps the job's rank as
+ * its name and reports the other as "comm_rank". The bootstrap's keys are "cylon:JOB:*",
+ * the job's "cylon:job:JOB:*" (a job id has no ':'), so they never collide; the bootstrap's
+ * last rank out deletes its keys, and the scheduler deletes both sets on abort. */
+static cy_status run_rank(cy_plan *plan, const job_event *ev, int64_t deadline_ms,
+                          run_state *state, cy_error *err) {
   cy_plan_run_options ro;
   cy_plan_run_options_init(&ro);
   ro.on_step_start = on_step_start;
   ro.on_step_done = on_step_done;
   ro.ctx = state;
+  cy_comm *comm = NULL;
+  abort_watch watch = {.ev = ev};
+  bool watching = false;
+  if (ev->world > 1) {
+    if (!ev->redis) {
+      cy_error_set(err, "event: world %lld needs \"bootstrap\": {\"redis\": ...} (ranks "
+                   "find each other through it)", (long long)ev->world);
+      return EINVAL;
+    }
+    char url[1200];
+    if (ev->password && !strchr(ev->redis, '@'))
+      snprintf(url, sizeof url, "redis://:%s@%s", ev->password,
+               ev->redis + (strncmp(ev->redis, "redis://", 8) == 0 ? 8 : 0));
+    else snprintf(url, sizeof url, "%s", ev->redis);
+    cy_comm_options co;
+    cy_comm_options_init(&co);
+    co.backend = "tcp";
+    co.bootstrap = url;
+    co.job = ev->job;
+    co.world_size = (int32_t)ev->world;
+    const char *bind = getenv("CYLON_BIND_HOST");
+    if (bind && *bind) co.bind_host = bind;
+    /* Every wait ends before the invocation's deadline, so a lost peer is reported by
+     * this rank rather than by Lambda cutting it off. */
+    int64_t left = deadline_ms > 0 ? deadline_ms - sls_now_ms() - 1000 : 60000;
+    co.timeout_ms = left < 60000 ? (left > 2000 ? left : 2000) : 60000;
+    double t0 = sls_seconds();
+    cy_status st = cy_comm_open(&co, &comm, err);
+    state->connect_s = sls_seconds() - t0;
+    if (st != CY_OK) return st;
+    state->comm_rank = cy_comm_rank(comm);
+    ro.comm = comm;
+    watch.comm = comm;
+    pthread_mutex_init(&watch.lock, NULL);
+    pthread_cond_init(&watch.wake, NULL);
+    cy_error ignored;
+    if (job_redis_connect(ev->redis, ev->password, 5000, &watch.redis, &ignored) == CY_OK)
+      watching = pthread_create(&watch.thread, NULL, abort_watch_main, &watch) == 0;
+  }
   cy_table *result = NULL;
   cy_status st = cy_plan_run(plan, &ro, &result, err);
   if (result) cy_table_release(result);
+  if (comm) {
+    cy_comm_traffic(comm, &state->bytes_sent, &state->bytes_received);
+    if (st != CY_OK) cy_comm_abort(comm, err->message);
+    if (watching) {
+      pthread_mutex_lock(&watch.lock);
+      watch.stop = true;
+      pthread_cond_signal(&watch.wake);
+      pthread_mutex_unlock(&watch.lock);
+      pthread_join(watch.thread, NULL);
+    }
+    job_redis_close(watch.redis);
+    pthread_cond_destroy(&watch.wake);
+    pthread_mutex_destroy(&watch.lock);
+    cy_comm_close(comm);
+  }
   return st;
 }
 
@@ -305,14 +398,14 @@ static cy_status metrics_json(const job_event *ev, const run_state *s, double bo
   steps_arr.u.arr.len = s->num_steps;
   cy_json_member phases[6] = {
       sls_jmember("bootstrap", sls_jdouble(bootstrap_s)),
-      sls_jmember("connect", sls_jdouble(0)), /* no peers to connect to at world 1 */
+      sls_jmember("connect", sls_jdouble(s->connect_s)), /* 0 at world 1: no peers */
       sls_jmember("read", sls_jdouble(s->read_s)),
       sls_jmember("compute", sls_jdouble(s->compute_s)),
       sls_jmember("write", sls_jdouble(s->write_s)),
       sls_jmember("total", sls_jdouble(total_s))};
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  cy_json_member top[11] = {
+  cy_json_member top[12] = {
       sls_jmember("job", sls_jstr(ev->job)),
       sls_jmember("rank", sls_jint(s->rank)),
       sls_jmember("world", sls_jint(ev->world)),
@@ -321,10 +414,11 @@ static cy_status metrics_json(const job_event *ev, const run_state *s, double bo
       sls_jmember("steps", steps_arr),
       sls_jmember("rows_read", sls_jint(s->rows_read)),
       sls_jmember("rows_written", sls_jint(s->rows_written)),
-      sls_jmember("bytes_sent", sls_jint(0)),
-      sls_jmember("bytes_received", sls_jint(0)),
+      sls_jmember("comm_rank", sls_jint(ev->world > 1 ? s->comm_rank : s->rank)),
+      sls_jmember("bytes_sent", sls_jint(s->bytes_sent)),
+      sls_jmember("bytes_received", sls_jint(s->bytes_received)),
       sls_jmember("peak_memory_bytes", sls_jint((int64_t)ru.ru_maxrss * 1024))};
-  cy_json doc = sls_jobj(top, 11);
+  cy_json doc = sls_jobj(top, 12);
   cy_status st = cy_json_write(&doc, out, len, err);
   free(steps), free(items);
   return st;
@@ -374,7 +468,7 @@ cy_status cy_lambda_plan_handler(const cy_lambda_invocation *inv, void *ctx,
     state.steps = calloc((size_t)state.num_steps + 1, sizeof *state.steps);
     if (!state.steps) st = ENOMEM, cy_error_set(err, "out of memory");
   }
-  if (st == CY_OK) st = run_rank(plan, &ev, state.rank, &state, err);
+  if (st == CY_OK) st = run_rank(plan, &ev, inv->deadline_ms, &state, err);
   if (st == CY_OK && joined && ev.output &&
       (!job_redis_exists(state.redis, ev.job) || job_redis_aborted(state.redis, ev.job))) {
     /* The scheduler gave up on the job (another rank failed, or the deadline) and has

@@ -8,8 +8,8 @@
 // published by _manifest.json), then faults that must each fail with a clear error, leave
 // no manifest, no temporary objects and no job keys in Redis: an unknown operator, Redis
 // unreachable, a wrong token, a bucket that does not exist. The worker count is a
-// parameter; until the distributed executor is in the build, N > 1 must fail clearly and
-// publish nothing (checked as such), never produce a local-only answer.
+// parameter: with N > 1 the ranks join a tcp communicator through the Redis bootstrap and
+// the N parts together must equal DuckDB's answer.
 import { spawn, spawnSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -150,35 +150,47 @@ async function submit(name, planObj, opts = {}) {
 async function nothingLeft(name, what) {
   expect((await s3Keys(`out/${name}/`)).length === 0, `${what}: nothing under out/${name}/ ` +
     `(found ${(await s3Keys(`out/${name}/`)).join(', ')})`);
-  expect(redisCli('KEYS', 'cylon:job:*') === '', `${what}: no job keys left in Redis ` +
-    `(found ${redisCli('KEYS', 'cylon:job:*')})`);
+  expect(redisCli('KEYS', 'cylon:*') === '', `${what}: no job or bootstrap keys left in Redis ` +
+    `(found ${redisCli('KEYS', 'cylon:*')})`);
 }
 
 try {
   // ---- the job ----
-  const ok = await submit('result', plan());
-  if (args.workers === 1) {
-    expect(ok.status === 0, `submit succeeds (status ${ok.status}): ${ok.stderr}`);
-    const manifestKey = `out/result/_manifest.json`;
-    const manifest = JSON.parse((await s3Request('GET', manifestKey)).body);
-    expect(manifest.world === 1 && manifest.files.length === 1, `one part: ${JSON.stringify(manifest)}`);
-    const partKey = manifest.files[0].url.replace(`s3://${BUCKET}/`, '');
-    expect(partKey.startsWith('out/result/_tmp/'), `part under the temporary prefix: ${partKey}`);
-    const part = (await s3Request('GET', partKey)).body;
-    const got = part.trim().split('\n').slice(1).map((l) => l.split(',')).map(([r, s, c]) => `${r} ${s} ${c}`).sort();
-    const want = (await duck.query(`SELECT c.region, sum(o.v) AS s, count(o.v) AS n
-      FROM read_csv('${join(tmp, 'orders.csv')}') o JOIN read_csv('${join(tmp, 'customers.csv')}') c
-      USING (k) GROUP BY c.region`)).map((r) => `${r.region} ${r.s} ${r.n}`).sort();
-    expect(part.split('\n')[0] === 'region,v_sum,v_count', `header: ${part.split('\n')[0]}`);
-    expect(JSON.stringify(got) === JSON.stringify(want), `result equals DuckDB's:\n got  ${got}\n want ${want}`);
-    expect(/per GB-s/.test(ok.stderr) && /phase\s+min s/.test(ok.stderr), 'a summary is printed');
-    expect(redisCli('KEYS', 'cylon:job:*') === '', 'no job keys left after success');
-  } else {
-    // Not yet: the worker refuses world > 1 (no distributed executor in this build).
-    expect(ok.status !== 0 && /no distributed plan executor/.test(ok.stderr),
-      `N=${args.workers} fails clearly: ${ok.stderr}`);
-    await nothingLeft('result', `N=${args.workers}`);
+  // examples/join.json as it is (its inputs are s3://cylon/in/...): one Parquet part per
+  // rank that has rows, listed by the manifest; DuckDB reads the parts back.
+  const ok = await submit('result', JSON.parse(readFileSync(join(here, '../../examples/join.json'), 'utf8')));
+  expect(ok.status === 0, `submit succeeds (status ${ok.status}): ${ok.stderr}`);
+  const manifestKey = `out/result/_manifest.json`;
+  const manifest = JSON.parse((await s3Request('GET', manifestKey)).body || '{}');
+  const nfiles = manifest.files?.length ?? 0;
+  expect(manifest.world === args.workers && nfiles >= 1 && nfiles <= args.workers,
+    `1..${args.workers} part(s): ${JSON.stringify(manifest)}`);
+  const localParts = [];
+  for (const f of manifest.files ?? []) {
+    const partKey = f.url.replace(`s3://${BUCKET}/`, '');
+    expect(partKey.startsWith('out/result/_tmp/') && partKey.endsWith('.parquet'),
+      `a Parquet part under the temporary prefix: ${partKey}`);
+    const body = await new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: s3Port, path: `/${BUCKET}/${partKey}` }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      }).on('error', reject);
+    });
+    const local = join(tmp, `part-${localParts.length}.parquet`);
+    writeFileSync(local, body);
+    localParts.push(`'${local}'`);
   }
+  const got = localParts.length === 0 ? [] : (await duck.query(`SELECT region, v_sum, v_count
+    FROM read_parquet([${localParts.join(',')}])`)).map((r) => `${r.region} ${r.v_sum} ${r.v_count}`).sort();
+  const want = (await duck.query(`SELECT c.region, sum(o.v) AS s, count(o.v) AS n
+    FROM read_csv('${join(tmp, 'orders.csv')}') o JOIN read_csv('${join(tmp, 'customers.csv')}') c
+    USING (k) GROUP BY c.region`)).map((r) => `${r.region} ${r.s} ${r.n}`).sort();
+  expect(got.length === 5 && JSON.stringify(got) === JSON.stringify(want),
+    `result equals DuckDB's:\n got  ${got}\n want ${want}`);
+  expect(/per GB-s/.test(ok.stderr) && /phase\s+min s/.test(ok.stderr), 'a summary is printed');
+  expect(redisCli('KEYS', 'cylon:*') === '', `no job or bootstrap keys left after success ` +
+    `(found ${redisCli('KEYS', 'cylon:*')})`);
 
   // ---- faults ----
   const unknownOp = await submit('badop', plan({ op: 'frobnicate' }));
@@ -198,9 +210,7 @@ try {
   await nothingLeft('token', 'wrong token');
 
   const noBucket = await submit('nobucket', plan({ bucket: 'no-such-bucket' }));
-  // (With N > 1 and no distributed executor, the ranks refuse before reading.)
-  const bucketError = args.workers === 1 ? /no-such-bucket/ : /no-such-bucket|no distributed plan executor/;
-  expect(noBucket.status !== 0 && bucketError.test(noBucket.stderr),
+  expect(noBucket.status !== 0 && /no-such-bucket/.test(noBucket.stderr),
     `missing bucket: ${noBucket.stderr}`);
   await nothingLeft('nobucket', 'missing bucket');
 } finally {
