@@ -320,7 +320,8 @@ cy_status tcp_mesh_form(tcp_comm *tc, double deadline, cy_error *err) {
     }
   }
   for (int32_t r = 0; answers && r < tc->world; r++) net_inbox_free(&answers[r]);
-  tcp_newcomers_close(tc);
+  /* Newcomers not judged yet stay for the I/O thread to answer: closing them here, with
+   * their hello unread, would reset the connection instead of telling them why. */
   free(answers);
   free(answered);
   free(pfds);
