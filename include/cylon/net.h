@@ -117,7 +117,8 @@ cy_status cy_comm_irecv(cy_comm *comm, int32_t src, int32_t tag, cy_comm_request
  *  for a zeroed request (impl NULL) does nothing. */
 cy_status cy_comm_wait(cy_comm *comm, cy_comm_request *req, cy_error *err);
 /** Wait for n requests; all of them are finished on return. When one fails, the
- *  communicator fails, so the others end at once; the first failure is reported. */
+ *  communicator fails, so the others end at once; the first failure is reported, and no
+ *  receive of the set returns data (one that did complete is dropped). */
 cy_status cy_comm_wait_all(cy_comm *comm, int32_t n, cy_comm_request *reqs, cy_error *err);
 
 /** Every rank waits until all have arrived. */

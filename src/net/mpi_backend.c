@@ -305,6 +305,11 @@ static cy_status mpi_wait_all(cy_comm *comm, int32_t n, cy_comm_request *reqs,
     reqs[i].impl = NULL;
   }
   pthread_mutex_unlock(&m->lock);
+  if (st != CY_OK) /* all or nothing: a receive that did complete is dropped */
+    for (int32_t i = 0; i < n; i++) {
+      cy_buffer_release(reqs[i].data);
+      reqs[i].data = NULL;
+    }
   return st;
 }
 

@@ -326,14 +326,19 @@ static cy_status tcp_wait_all(cy_comm *comm, int32_t n, cy_comm_request *reqs, c
   pthread_mutex_lock(&tc->lock);
   wait_done(tc, n, reqs);
   cy_status st = CY_OK;
-  for (int32_t i = 0; i < n; i++) {
-    tcp_req *r = reqs[i].impl;
-    if (r == NULL) continue;
-    if (r->status != CY_OK && st == CY_OK) {
+  for (int32_t i = 0; i < n && st == CY_OK; i++) {
+    const tcp_req *r = reqs[i].impl;
+    if (r && r->status != CY_OK) {
       st = r->status;
       cy_error_set(err, "%s", r->error);
     }
-    if (r->status == CY_OK && !r->is_send) reqs[i].data = r->buf;
+  }
+  /* All or nothing, as the other backends: when the set failed, a receive that did
+   * complete is dropped too, so callers bailing out on the error leak nothing. */
+  for (int32_t i = 0; i < n; i++) {
+    tcp_req *r = reqs[i].impl;
+    if (r == NULL) continue;
+    if (st == CY_OK && !r->is_send) reqs[i].data = r->buf;
     else cy_buffer_release(r->buf);
     live_remove(tc, r);
     free(r);
