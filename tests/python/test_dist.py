@@ -37,7 +37,9 @@ def test_env_alone_is_a_world_of_one():
         assert (env.rank, env.world_size, env.backend) == (0, 1, "tcp")
         assert not env.is_distributed
         env.barrier()
-        assert dist_cases.run_all(env) == 15
+        df = pycylon.DataFrame({"k": [3, 1, 2, 1], "s": ["c", None, "b", "a"]})
+        got = df.sort_values("k", env=env).to_pandas(env=env)  # the local operators
+        assert got.equals(df.sort_values("k").to_pandas())
     assert env.finalized
     with pytest.raises(ValueError, match="closed"):
         env.barrier()
@@ -64,6 +66,19 @@ def test_a_failing_rank_fails_the_launch_with_its_cause():
     msg = str(e.value)
     assert "--- rank 1 ---" in msg and "no column 'x' on rank 1" in msg
     assert time.monotonic() - t0 < 25  # the abort ended it, not the deadline
+
+
+def test_a_schema_mismatch_between_ranks_fails_on_every_rank():
+    def fn(env):
+        k = [1, 2] if env.rank == 0 else ["a", "b"]  # int64 on rank 0, strings elsewhere
+        df = pycylon.DataFrame({"k": k})
+        try:
+            df.merge(df, on="k", env=env)
+        except pycylon.CylonError as e:
+            return str(e)
+        return None
+    msgs = pycylon.launch(fn, 2, timeout=30)
+    assert all(m is not None and "rank" in m for m in msgs), msgs
 
 
 def test_bad_arguments():
