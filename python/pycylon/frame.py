@@ -5,11 +5,17 @@ A DataFrame holds one immutable pycylon._cylon.Table; every operation makes a ne
 (df["c"] = ... moves that DataFrame to a new table sharing the other columns). Names follow pandas (merge, sort_values, groupby(...).agg, drop_duplicates, ...)
 and so do conversions (to_pandas, to_numpy); there is no row index: results carry a
 fresh 0..n-1 one when they become pandas objects.
+
+Distributed: the operators that take env= (a pycylon.CylonEnv) run on every rank's
+partition together (pycylon/dist.py): merge, sort_values, groupby(...).agg, agg,
+drop_duplicates, union, intersect, difference, equals; to_pandas(env=env) and gather give
+the whole result on rank 0.
 """
 import numpy as np
 
 from . import _cylon
 from ._cylon import Table
+from .dist import _comm_of
 
 # cylon type names -> the NumPy dtype to_numpy gives a column without nulls.
 _NUMPY_DTYPES = {
@@ -222,11 +228,13 @@ class DataFrame:
 
     # ---- conversions ----
 
-    def to_pandas(self):
+    def to_pandas(self, env=None, root=0):
         """A pandas DataFrame (numeric columns without nulls pass through NumPy without
-        copying; pandas may still consolidate them into its own blocks)."""
+        copying; pandas may still consolidate them into its own blocks). With env: the
+        whole distributed table on rank root (every rank must call it), an empty frame
+        with the columns elsewhere."""
         pd = _pandas()
-        t = self._table
+        t = self._table if env is None else _comm_of(env).gather(self._table, root)
         data = {name: t.column_to_numpy(i) for i, name in enumerate(t.names)}
         return pd.DataFrame(data, columns=t.names)
 
@@ -278,10 +286,38 @@ class DataFrame:
 
     # ---- operators ----
 
+    # ---- moving a distributed table (every rank calls these, with its partition) ----
+
+    def gather(self, env, root=0):
+        """Every rank's rows on rank root, in rank order; an empty frame elsewhere."""
+        return DataFrame(_comm_of(env).gather(self._table, root))
+
+    def allgather(self, env):
+        """Every rank's rows on every rank, in rank order."""
+        return DataFrame(_comm_of(env).allgather(self._table))
+
+    def broadcast(self, env, root=0):
+        """Rank root's frame on every rank."""
+        return DataFrame(_comm_of(env).broadcast(self._table, root))
+
+    def shuffle(self, on=None, env=None):
+        """Rows moved so that equal values of on (all columns when None) share a rank."""
+        return DataFrame(_comm_of(env).shuffle(self._table, _as_list(on) or []))
+
+    def rebalance(self, env):
+        """Even shares of the rows on every rank, keeping the global order."""
+        return DataFrame(_comm_of(env).rebalance(self._table))
+
+    def global_len(self, env):
+        """Rows on all ranks together."""
+        return _comm_of(env).num_rows(self._table)
+
     def merge(self, right, how="inner", on=None, left_on=None, right_on=None,
-              suffixes=("_x", "_y"), algorithm="hash"):
+              suffixes=("_x", "_y"), algorithm="hash", env=None, strategy="auto"):
         """Join with right on equal keys as pandas.merge: how is inner, left, right,
-        outer (also semi, anti); algorithm "hash" or "sort". Row order is unspecified."""
+        outer (also semi, anti); algorithm "hash" or "sort". Row order is unspecified.
+        With env: a distributed join of every rank's partitions (strategy "auto",
+        "shuffle" or "broadcast" of the smaller side)."""
         if not isinstance(right, DataFrame):
             right = DataFrame(right)
         if on is not None:
@@ -298,59 +334,76 @@ class DataFrame:
             if left_on is None or right_on is None:
                 raise ValueError("merge needs both left_on and right_on")
         lsuf, rsuf = ("" if s is None else s for s in suffixes)
+        if env is not None:
+            return DataFrame(_comm_of(env).join(self._table, right._table, how, left_on,
+                                                right_on, lsuf, rsuf, algorithm, strategy))
         return DataFrame(self._table.join(right._table, how, left_on, right_on, lsuf, rsuf,
                                           algorithm))
 
-    def join(self, other, on=None, how="left", lsuffix="", rsuffix="", algorithm="hash"):
+    def join(self, other, on=None, how="left", lsuffix="", rsuffix="", algorithm="hash",
+             env=None):
         """Merge on the columns named in on (there is no index to join on)."""
         return self.merge(other, how=how, on=on, suffixes=(lsuffix, rsuffix),
-                          algorithm=algorithm)
+                          algorithm=algorithm, env=env)
 
-    def sort_values(self, by, ascending=True):
-        """Rows sorted by the columns in by (stable; nulls last)."""
+    def sort_values(self, by, ascending=True, env=None):
+        """Rows sorted by the columns in by (stable; nulls last). With env: a sample sort,
+        every rank's rows sorting at or before the next rank's."""
         by = _as_list(by)
         asc = list(ascending) if isinstance(ascending, (list, tuple)) else [ascending] * len(by)
         if len(asc) != len(by):
             raise ValueError("ascending has %d values for %d sort keys" % (len(asc), len(by)))
-        return DataFrame(self._table.sort(by, [bool(a) for a in asc]))
+        asc = [bool(a) for a in asc]
+        if env is not None:
+            return DataFrame(_comm_of(env).sort(self._table, by, asc))
+        return DataFrame(self._table.sort(by, asc))
 
-    def groupby(self, by, sort=True, dropna=True):
+    def groupby(self, by, sort=True, dropna=True, env=None):
         """Group by the columns in by; aggregate with .agg({...}), .sum(), .mean() ...
-        As in pandas, rows with a null key are left out unless dropna=False."""
-        return GroupBy(self, _as_list(by), sort, dropna)
+        As in pandas, rows with a null key are left out unless dropna=False. With env:
+        each group ends on one rank (sorted across ranks when sort)."""
+        return GroupBy(self, _as_list(by), sort, dropna, env)
 
-    def agg(self, spec):
-        """Aggregates over all rows: a one-row DataFrame, names as GroupBy.agg gives."""
-        return GroupBy(self, [], False).agg(spec)
+    def agg(self, spec, env=None):
+        """Aggregates over all rows: a one-row DataFrame, names as GroupBy.agg gives
+        (with env: of all ranks' rows, the same row on every rank)."""
+        return GroupBy(self, [], False, env=env).agg(spec)
 
-    def drop_duplicates(self, subset=None, keep="first"):
+    def drop_duplicates(self, subset=None, keep="first", env=None):
         """The first (or last) row of each distinct value of subset (all columns when
-        None), in the original order."""
+        None), in the original order (with env: first or last in rank order)."""
         if keep is False:
             raise NotImplementedError("drop_duplicates(keep=False) is not supported")
+        if env is not None:
+            return DataFrame(_comm_of(env).unique(self._table, _as_list(subset) or [], keep))
         return DataFrame(self._table.unique(_as_list(subset) or [], keep))
 
-    def _set_op(self, other, op):
+    def _set_op(self, other, op, env):
         if not isinstance(other, DataFrame):
             other = DataFrame(other)
+        if env is not None:
+            return DataFrame(_comm_of(env).set_op(self._table, other._table, op))
         return DataFrame(self._table.set_op(other._table, op))
 
-    def union(self, other):
+    def union(self, other, env=None):
         """Distinct rows of both tables (equal schemas)."""
-        return self._set_op(other, "union")
+        return self._set_op(other, "union", env)
 
-    def intersect(self, other):
+    def intersect(self, other, env=None):
         """Distinct rows present in both tables."""
-        return self._set_op(other, "intersect")
+        return self._set_op(other, "intersect", env)
 
-    def difference(self, other):
+    def difference(self, other, env=None):
         """Distinct rows of this table that are not in other."""
-        return self._set_op(other, "difference")
+        return self._set_op(other, "difference", env)
 
-    def equals(self, other, ordered=True):
-        """Same schema and rows (in the same order when ordered)."""
+    def equals(self, other, ordered=True, env=None):
+        """Same schema and rows (in the same order when ordered; with env: the global
+        order, the same answer on every rank)."""
         if not isinstance(other, DataFrame):
             other = DataFrame(other)
+        if env is not None:
+            return _comm_of(env).equals(self._table, other._table, ordered)
         return self._table.equals(other._table, ordered)
 
     def dropna(self, subset=None):
@@ -602,7 +655,7 @@ class GroupBy:
     """Rows grouped by key columns; groups come out sorted by key as in pandas
     (sort=False leaves cylon's order), with the keys as ordinary columns."""
 
-    def __init__(self, frame, by, sort=True, dropna=True):
+    def __init__(self, frame, by, sort=True, dropna=True, env=None):
         if not by and by != []:
             raise ValueError("groupby needs at least one column")
         missing = [b for b in by if b not in frame.columns]
@@ -612,6 +665,7 @@ class GroupBy:
         self._by = by
         self._sort = sort
         self._dropna = dropna
+        self._comm = None if env is None else _comm_of(env)
 
     def _keyed(self):
         """The frame without rows whose key is null, as pandas' dropna=True groups."""
@@ -631,16 +685,28 @@ class GroupBy:
             many = isinstance(ops, (list, tuple))
             for op in (ops if many else [ops]):
                 aggs.append((str(col), op, "%s_%s" % (col, op) if many else str(col)))
-        t = self._keyed()._table.groupby(self._by, aggs)
+        t = self._group(aggs)
         # pandas sums nothing (all nulls) to 0, SQL to null: pandas is the model here.
         for col, op, name in aggs:
             if op == "sum" and t.column_null_count(name):
                 t = t.fill_null(name, 0)
-        if self._sort and self._by:
-            t = t.sort(self._by, [True] * len(self._by))
-        return DataFrame(t)
+        return DataFrame(self._sorted(t))
 
     aggregate = agg
+
+    def _group(self, aggs):
+        t = self._keyed()._table
+        if self._comm is not None:
+            return self._comm.groupby(t, self._by, aggs)
+        return t.groupby(self._by, aggs)
+
+    def _sorted(self, t):
+        """Groups in key order, as pandas gives them (across ranks with env)."""
+        if not (self._sort and self._by):
+            return t
+        if self._comm is not None:
+            return self._comm.sort(t, self._by, [True] * len(self._by))
+        return t.sort(self._by, [True] * len(self._by))
 
     def _all(self, op):
         """op over every non-key column; arithmetic ones over the numeric columns only
@@ -685,10 +751,7 @@ class GroupBy:
 
     def size(self):
         """Rows per group, in a column named "size"."""
-        t = self._keyed()._table.groupby(self._by, [(self._by[0], "count_all", "size")])
-        if self._sort:
-            t = t.sort(self._by, [True] * len(self._by))
-        return DataFrame(t)
+        return DataFrame(self._sorted(self._group([(self._by[0], "count_all", "size")])))
 
 
 def concat(frames):

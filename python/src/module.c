@@ -292,7 +292,7 @@ PyMODINIT_FUNC PyInit__cylon(void) {
   PyObject *m = PyModule_Create(&cylon_module);
   if (m == NULL) return NULL;
   if (PyModule_AddObjectRef(m, "Table", (PyObject *)&pc_TableType) != 0 ||
-      pc_errors_init(m) != 0) {
+      pc_errors_init(m) != 0 || pc_dist_init(m) != 0) {
     Py_DECREF(m);
     return NULL;
   }

@@ -4,7 +4,8 @@
  * The extension is a thin CPython layer over cylon's C API: one type, Table, holds a
  * reference to a cy_table; conversions between Python/NumPy values and cy_columns live in
  * convert.c, the Arrow PyCapsule protocol and DLPack in capsule.c, the operators in
- * table.c and the module (errors, I/O, concat) in module.c. The DataFrame API a pandas user
+ * table.c, the module (errors, I/O, concat) in module.c, and the communicator with the
+ * distributed operators and the local launcher in dist.c. The DataFrame API a pandas user
  * expects is the pure-Python layer in python/pycylon/ on top of this.
  */
 #ifndef PYCYLON_H
@@ -39,6 +40,35 @@ extern PyTypeObject pc_TableType;
 PyObject *pc_table_wrap(cy_table *table);
 /* The cy_table of a Table object, or NULL with TypeError set. */
 cy_table *pc_table_of(PyObject *obj);
+
+/* ---- arguments shared by the local and distributed operators (table.c) ---- */
+
+/* A Python list of str as a C array, valid while the list lives. */
+typedef struct {
+  const char **items;
+  int32_t n;
+  PyObject *seq; /* keeps the str objects (and their UTF-8) alive */
+} pc_names;
+
+int pc_names_from(PyObject *list, pc_names *out);
+void pc_names_free(pc_names *names);
+/* Aggregates from a list of (column, op name, output name or None[, quantile]); the
+ * strings live as long as *keep, which the caller releases. */
+int pc_aggs_from(PyObject *list, cy_aggregate **out, int32_t *n, PyObject **keep);
+/* Join options from pandas' spelling (how, algorithm) and key lists; on success the
+ * caller frees lon and ron (which opts points into). */
+int pc_join_options_from(const char *how, const char *algo, PyObject *left_on_obj,
+                         PyObject *right_on_obj, const char *lsuf, const char *rsuf,
+                         cy_join_options *opts, pc_names *lon, pc_names *ron);
+/* Sort keys from a list of names and a list of ascending flags; on success the caller
+ * frees *keys and by. */
+int pc_sort_keys_from(PyObject *by_obj, PyObject *asc_obj, cy_sort_key **keys,
+                      pc_names *by);
+
+/* ---- the distributed side (dist.c): the Comm type, launch ---- */
+
+/* Add the Comm type and launch() to the module. */
+int pc_dist_init(PyObject *module);
 
 /* ---- errors ---- */
 

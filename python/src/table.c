@@ -54,20 +54,14 @@ static void table_dealloc(TableObject *self) {
  * String lists: Python lists of str as C arrays (valid while the list lives)
  * ------------------------------------------------------------------------------------- */
 
-typedef struct {
-  const char **items;
-  int32_t n;
-  PyObject *seq; /* keeps the str objects (and their UTF-8) alive */
-} name_list;
-
-static void names_free(name_list *names) {
+void pc_names_free(pc_names *names) {
   free(names->items);
   Py_XDECREF(names->seq);
   names->items = NULL;
   names->seq = NULL;
 }
 
-static int names_from(PyObject *list, name_list *out) {
+int pc_names_from(PyObject *list, pc_names *out) {
   out->items = NULL;
   out->n = 0;
   out->seq = PySequence_Fast(list, "expected a list of column names");
@@ -75,7 +69,7 @@ static int names_from(PyObject *list, name_list *out) {
   Py_ssize_t n = PySequence_Fast_GET_SIZE(out->seq);
   out->items = calloc(n ? (size_t)n : 1, sizeof(char *));
   if (out->items == NULL) {
-    names_free(out);
+    pc_names_free(out);
     PyErr_NoMemory();
     return -1;
   }
@@ -86,7 +80,7 @@ static int names_from(PyObject *list, name_list *out) {
     if (out->items[i] == NULL) {
       if (!PyErr_Occurred())
         PyErr_Format(PyExc_TypeError, "column names must be str, not %s", Py_TYPE(s)->tp_name);
-      names_free(out);
+      pc_names_free(out);
       return -1;
     }
   }
@@ -102,14 +96,14 @@ static int names_from(PyObject *list, name_list *out) {
 static PyObject *table_from_columns(PyObject *cls, PyObject *args) {
   PyObject *names_obj, *values_obj;
   if (!PyArg_ParseTuple(args, "OO:from_columns", &names_obj, &values_obj)) return NULL;
-  name_list names;
-  if (names_from(names_obj, &names) != 0) return NULL;
+  pc_names names;
+  if (pc_names_from(names_obj, &names) != 0) return NULL;
   PyObject *values = PySequence_Fast(values_obj, "values must be a list of columns");
   if (values == NULL || PySequence_Fast_GET_SIZE(values) != names.n) {
     if (values != NULL)
       PyErr_SetString(PyExc_ValueError, "from_columns needs one name per column");
     Py_XDECREF(values);
-    names_free(&names);
+    pc_names_free(&names);
     return NULL;
   }
   cy_column **cols = calloc(names.n ? (size_t)names.n : 1, sizeof(cy_column *));
@@ -131,7 +125,7 @@ static PyObject *table_from_columns(PyObject *cls, PyObject *args) {
 done:
   for (int32_t i = 0; i < made; i++) cy_column_release(cols[i]);
   free(cols);
-  names_free(&names);
+  pc_names_free(&names);
   Py_DECREF(values);
   return result;
 }
@@ -223,27 +217,27 @@ static PyObject *table_column_null_count(TableObject *self, PyObject *key) {
 
 /* Table.select(names) */
 static PyObject *table_select(TableObject *self, PyObject *names_obj) {
-  name_list names;
-  if (names_from(names_obj, &names) != 0) return NULL;
+  pc_names names;
+  if (pc_names_from(names_obj, &names) != 0) return NULL;
   cy_table *out;
   cy_error err;
   cy_status st = cy_table_select_columns(self->table, names.n, names.items, &out, &err);
-  names_free(&names);
+  pc_names_free(&names);
   return st == CY_OK ? pc_table_wrap(out) : pc_raise(st, &err);
 }
 
 /* Table.rename(names): the same columns under new names. */
 static PyObject *table_rename(TableObject *self, PyObject *names_obj) {
-  name_list names;
-  if (names_from(names_obj, &names) != 0) return NULL;
+  pc_names names;
+  if (pc_names_from(names_obj, &names) != 0) return NULL;
   int32_t n = self->table->schema.num_fields;
   if (names.n != n) {
-    names_free(&names);
+    pc_names_free(&names);
     return PyErr_Format(PyExc_ValueError, "rename needs %d names, got %d", n, names.n);
   }
   int32_t *idx = malloc(sizeof(int32_t) * (n ? (size_t)n : 1));
   if (idx == NULL) {
-    names_free(&names);
+    pc_names_free(&names);
     return PyErr_NoMemory();
   }
   for (int32_t i = 0; i < n; i++) idx[i] = i;
@@ -251,7 +245,7 @@ static PyObject *table_rename(TableObject *self, PyObject *names_obj) {
   cy_error err;
   cy_status st = cy_table_project(self->table, n, idx, names.items, &out, &err);
   free(idx);
-  names_free(&names);
+  pc_names_free(&names);
   return st == CY_OK ? pc_table_wrap(out) : pc_raise(st, &err);
 }
 
@@ -537,6 +531,49 @@ static PyObject *table_arith(TableObject *self, PyObject *args) {
  * Relational operators
  * ------------------------------------------------------------------------------------- */
 
+int pc_join_options_from(const char *how, const char *algo, PyObject *left_on_obj,
+                         PyObject *right_on_obj, const char *lsuf, const char *rsuf,
+                         cy_join_options *opts, pc_names *lon, pc_names *ron) {
+  static const char *const hows[] = {"inner", "left", "right", "outer", "semi", "anti"};
+  static const cy_join_type types[] = {CY_JOIN_INNER, CY_JOIN_LEFT, CY_JOIN_RIGHT,
+                                       CY_JOIN_FULL, CY_JOIN_SEMI, CY_JOIN_ANTI};
+  cy_join_options_init(opts);
+  int k = -1;
+  for (int j = 0; j < 6; j++) if (strcmp(how, hows[j]) == 0) k = j;
+  if (k < 0) {
+    PyErr_Format(PyExc_ValueError, "unknown how='%s' (inner, left, right, outer, semi, anti)",
+                 how);
+    return -1;
+  }
+  opts->type = types[k];
+  if (strcmp(algo, "hash") == 0) {
+    opts->algorithm = CY_JOIN_HASH;
+  } else if (strcmp(algo, "sort") == 0 || strcmp(algo, "sort_merge") == 0) {
+    opts->algorithm = CY_JOIN_SORT_MERGE;
+  } else {
+    PyErr_Format(PyExc_ValueError, "unknown algorithm='%s' (hash, sort)", algo);
+    return -1;
+  }
+  if (pc_names_from(left_on_obj, lon) != 0) return -1;
+  if (pc_names_from(right_on_obj, ron) != 0) {
+    pc_names_free(lon);
+    return -1;
+  }
+  if (lon->n != ron->n || lon->n == 0) {
+    PyErr_Format(PyExc_ValueError, "merge needs as many left keys as right keys "
+                 "(and at least one): %d and %d", lon->n, ron->n);
+    pc_names_free(lon);
+    pc_names_free(ron);
+    return -1;
+  }
+  opts->num_keys = lon->n;
+  opts->left_on = lon->items;
+  opts->right_on = ron->items;
+  opts->left_suffix = lsuf;
+  opts->right_suffix = rsuf;
+  return 0;
+}
+
 /* Table.join(right, how, left_on, right_on, left_suffix, right_suffix, algorithm) */
 static PyObject *table_join(TableObject *self, PyObject *args) {
   PyObject *right_obj, *left_on_obj, *right_on_obj;
@@ -546,85 +583,64 @@ static PyObject *table_join(TableObject *self, PyObject *args) {
     return NULL;
   cy_table *right = pc_table_of(right_obj);
   if (right == NULL) return NULL;
-  static const char *const hows[] = {"inner", "left", "right", "outer", "semi", "anti"};
-  static const cy_join_type types[] = {CY_JOIN_INNER, CY_JOIN_LEFT, CY_JOIN_RIGHT,
-                                       CY_JOIN_FULL, CY_JOIN_SEMI, CY_JOIN_ANTI};
   cy_join_options opts;
-  cy_join_options_init(&opts);
-  int k = -1;
-  for (int j = 0; j < 6; j++) if (strcmp(how, hows[j]) == 0) k = j;
-  if (k < 0)
-    return PyErr_Format(PyExc_ValueError, "unknown how='%s' (inner, left, right, outer, "
-                        "semi, anti)", how);
-  opts.type = types[k];
-  if (strcmp(algo, "hash") == 0) opts.algorithm = CY_JOIN_HASH;
-  else if (strcmp(algo, "sort") == 0 || strcmp(algo, "sort_merge") == 0)
-    opts.algorithm = CY_JOIN_SORT_MERGE;
-  else
-    return PyErr_Format(PyExc_ValueError, "unknown algorithm='%s' (hash, sort)", algo);
-  name_list lon, ron;
-  if (names_from(left_on_obj, &lon) != 0) return NULL;
-  if (names_from(right_on_obj, &ron) != 0) {
-    names_free(&lon);
+  pc_names lon, ron;
+  if (pc_join_options_from(how, algo, left_on_obj, right_on_obj, lsuf, rsuf, &opts, &lon,
+                           &ron) != 0)
     return NULL;
-  }
-  if (lon.n != ron.n || lon.n == 0) {
-    names_free(&lon);
-    names_free(&ron);
-    return PyErr_Format(PyExc_ValueError, "merge needs as many left keys as right keys "
-                        "(and at least one): %d and %d", lon.n, ron.n);
-  }
-  opts.num_keys = lon.n;
-  opts.left_on = lon.items;
-  opts.right_on = ron.items;
-  opts.left_suffix = lsuf;
-  opts.right_suffix = rsuf;
   cy_table *out_ = NULL;
   cy_error err_;
   cy_status st_;
   Py_BEGIN_ALLOW_THREADS st_ = cy_table_join(self->table, right, &opts, &out_, &err_);
   Py_END_ALLOW_THREADS
-  names_free(&lon);
-  names_free(&ron);
+  pc_names_free(&lon);
+  pc_names_free(&ron);
   return st_ == CY_OK ? pc_table_wrap(out_) : pc_raise(st_, &err_);
+}
+
+int pc_sort_keys_from(PyObject *by_obj, PyObject *asc_obj, cy_sort_key **keys,
+                      pc_names *by) {
+  if (pc_names_from(by_obj, by) != 0) return -1;
+  PyObject *asc = PySequence_Fast(asc_obj, "ascending must be a list of bools");
+  if (asc == NULL || PySequence_Fast_GET_SIZE(asc) != by->n) {
+    if (asc) PyErr_SetString(PyExc_ValueError, "ascending needs one value per sort key");
+    Py_XDECREF(asc);
+    pc_names_free(by);
+    return -1;
+  }
+  *keys = calloc(by->n ? (size_t)by->n : 1, sizeof(cy_sort_key));
+  if (*keys == NULL) {
+    Py_DECREF(asc);
+    pc_names_free(by);
+    PyErr_NoMemory();
+    return -1;
+  }
+  for (int32_t i = 0; i < by->n; i++) {
+    (*keys)[i].column = by->items[i];
+    (*keys)[i].descending = !PyObject_IsTrue(PySequence_Fast_GET_ITEM(asc, i));
+  }
+  Py_DECREF(asc);
+  return 0;
 }
 
 /* Table.sort(by, ascending): ascending is a list of bools, one per key; nulls last. */
 static PyObject *table_sort(TableObject *self, PyObject *args) {
   PyObject *by_obj, *asc_obj;
   if (!PyArg_ParseTuple(args, "OO:sort", &by_obj, &asc_obj)) return NULL;
-  name_list by;
-  if (names_from(by_obj, &by) != 0) return NULL;
-  PyObject *asc = PySequence_Fast(asc_obj, "ascending must be a list of bools");
-  if (asc == NULL || PySequence_Fast_GET_SIZE(asc) != by.n) {
-    if (asc) PyErr_SetString(PyExc_ValueError, "ascending needs one value per sort key");
-    Py_XDECREF(asc);
-    names_free(&by);
-    return NULL;
-  }
-  cy_sort_key *keys = calloc(by.n ? (size_t)by.n : 1, sizeof(cy_sort_key));
-  if (keys == NULL) {
-    Py_DECREF(asc);
-    names_free(&by);
-    return PyErr_NoMemory();
-  }
-  for (int32_t i = 0; i < by.n; i++) {
-    keys[i].column = by.items[i];
-    keys[i].descending = !PyObject_IsTrue(PySequence_Fast_GET_ITEM(asc, i));
-  }
-  Py_DECREF(asc);
+  pc_names by;
+  cy_sort_key *keys;
+  if (pc_sort_keys_from(by_obj, asc_obj, &keys, &by) != 0) return NULL;
   cy_table *out_ = NULL;
   cy_error err_;
   cy_status st_;
   Py_BEGIN_ALLOW_THREADS st_ = cy_table_sort(self->table, keys, by.n, &out_, &err_);
   Py_END_ALLOW_THREADS
   free(keys);
-  names_free(&by);
+  pc_names_free(&by);
   return st_ == CY_OK ? pc_table_wrap(out_) : pc_raise(st_, &err_);
 }
 
-/* Aggregates from a list of (column, op name, output name or None). */
-static int aggs_from(PyObject *list, cy_aggregate **out, int32_t *n, PyObject **keep) {
+int pc_aggs_from(PyObject *list, cy_aggregate **out, int32_t *n, PyObject **keep) {
   PyObject *seq = PySequence_Fast(list, "aggregates must be a list of tuples");
   if (seq == NULL) return -1;
   Py_ssize_t m = PySequence_Fast_GET_SIZE(seq);
@@ -665,13 +681,13 @@ fail:
 static PyObject *table_groupby(TableObject *self, PyObject *args) {
   PyObject *by_obj, *aggs_obj;
   if (!PyArg_ParseTuple(args, "OO:groupby", &by_obj, &aggs_obj)) return NULL;
-  name_list by;
-  if (names_from(by_obj, &by) != 0) return NULL;
+  pc_names by;
+  if (pc_names_from(by_obj, &by) != 0) return NULL;
   cy_aggregate *aggs;
   int32_t na;
   PyObject *keep;
-  if (aggs_from(aggs_obj, &aggs, &na, &keep) != 0) {
-    names_free(&by);
+  if (pc_aggs_from(aggs_obj, &aggs, &na, &keep) != 0) {
+    pc_names_free(&by);
     return NULL;
   }
   cy_table *out_ = NULL;
@@ -683,7 +699,7 @@ static PyObject *table_groupby(TableObject *self, PyObject *args) {
   Py_END_ALLOW_THREADS
   free(aggs);
   Py_DECREF(keep);
-  names_free(&by);
+  pc_names_free(&by);
   return st_ == CY_OK ? pc_table_wrap(out_) : pc_raise(st_, &err_);
 }
 
@@ -694,8 +710,8 @@ static PyObject *table_unique(TableObject *self, PyObject *args) {
   if (!PyArg_ParseTuple(args, "Os:unique", &cols_obj, &keep)) return NULL;
   if (strcmp(keep, "first") != 0 && strcmp(keep, "last") != 0)
     return PyErr_Format(PyExc_ValueError, "keep must be 'first' or 'last', not '%s'", keep);
-  name_list cols;
-  if (names_from(cols_obj, &cols) != 0) return NULL;
+  pc_names cols;
+  if (pc_names_from(cols_obj, &cols) != 0) return NULL;
   cy_keep k = keep[0] == 'f' ? CY_KEEP_FIRST : CY_KEEP_LAST;
   cy_table *out_ = NULL;
   cy_error err_;
@@ -703,7 +719,7 @@ static PyObject *table_unique(TableObject *self, PyObject *args) {
   Py_BEGIN_ALLOW_THREADS
   st_ = cy_table_unique(self->table, cols.items, cols.n, k, &out_, &err_);
   Py_END_ALLOW_THREADS
-  names_free(&cols);
+  pc_names_free(&cols);
   return st_ == CY_OK ? pc_table_wrap(out_) : pc_raise(st_, &err_);
 }
 

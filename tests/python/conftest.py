@@ -116,3 +116,9 @@ def s3_server(tmp_path_factory):
         proc.kill()
         proc.wait()
     print("s3rver stopped", file=sys.stderr)
+
+
+def pytest_configure(config):
+    # tests that start processes (mpirun, redis-server, python3 -m pycylon): their own
+    # ctest, python/dist_backends, labelled slow
+    config.addinivalue_line("markers", "slow: starts processes; run by python/dist_backends")
