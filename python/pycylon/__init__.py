@@ -9,10 +9,10 @@ carrying cylon's message.
 from ._cylon import (CylonError, CylonMemoryError, CylonNotSupportedError, CylonValueError,
                      Table, memory_current, num_threads)
 from .frame import (DataFrame, GroupBy, Series, concat, from_arrow, read_csv, read_file,
-                    read_parquet)
+                    read_hdf, read_parquet)
 
 __all__ = [
     "DataFrame", "Series", "GroupBy", "Table", "concat", "from_arrow", "read_csv",
-    "read_parquet", "read_file", "CylonError", "CylonValueError", "CylonNotSupportedError",
+    "read_parquet", "read_file", "read_hdf", "CylonError", "CylonValueError", "CylonNotSupportedError",
     "CylonMemoryError", "memory_current", "num_threads",
 ]

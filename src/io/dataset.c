@@ -103,6 +103,13 @@ static cy_status part_schema(const char *url, cy_file_format f, const cy_table_r
     cy_parquet_info_reset(&info);
     return st;
   }
+  if (f == CY_FORMAT_HDF5) { /* no footer to look at: the table itself */
+    cy_table *t = NULL;
+    CY_RETURN_NOT_OK(cy_hdf5_read(url, &o->hdf5, &t, err));
+    cy_status st = cy_schema_copy(&t->schema, out, err);
+    cy_table_release(t);
+    return st;
+  }
   cy_batch_reader r = {0};
   cy_status st = f == CY_FORMAT_IPC ? cy_ipc_open(url, &r, err) : cy_csv_open(url, &o->csv, &r, err);
   if (st == CY_OK) st = r.get_schema(&r, out, err);
