@@ -151,8 +151,9 @@ static cy_status plan_column(const column_source *s, hid_t ftype, const char *lo
     H5Tclose(p->mem);
     p->mem = H5Tcopy(lt.id == CY_DATE32 ? H5T_NATIVE_INT32 : H5T_NATIVE_INT64);
     p->type = lt;
-  } else if (!cy_type_equals(&lt, &p->type) &&
-             !(lt.id == CY_LARGE_UTF8 && p->type.id == CY_UTF8)) {
+  } else if (lt.id == CY_LARGE_UTF8 && p->type.id == CY_UTF8) {
+    p->type = lt;
+  } else if (!cy_type_equals(&lt, &p->type)) {
     H5Tclose(p->mem);
     cy_error_set(err, "%s: column '%s': the " H5_TYPE_ATTR " attribute says %s, which its "
                  "HDF5 type (read as %s) cannot hold", s->where, s->name, logical,
@@ -229,7 +230,7 @@ static cy_status read_strings(const column_source *s, column_plan *p, hid_t mtyp
   free(scratch);
   if (st == CY_OK) {
     /* Bytes declared ASCII but not: binary has the same layout as utf8. */
-    if (binary) b.type = cy_type_make(CY_BINARY);
+    if (binary) b.type = cy_type_make(p->type.id == CY_LARGE_UTF8 ? CY_LARGE_BINARY : CY_BINARY);
     st = cy_builder_finish(&b, out, err);
   }
   cy_builder_reset(&b);
