@@ -315,3 +315,19 @@ def test_cli_bad_input_exits_1_and_writes_nothing(h5file, tmp_path):
     r = cli("convert", str(csv), str(tmp_path / "o.h5"), "--h5-layout", "compound")
     assert r.returncode == 1 and "has nulls" in r.stderr
     assert sorted(os.listdir(tmp_path)) == ["h5py.h5", "n.csv", "trunc.h5"]
+
+
+def test_plan_reads_and_writes_hdf5(h5file, tmp_path):
+    """A plan's read and write steps take FILE.h5:/KEY, on one worker and on two (the rank
+    without a share takes the schema from the file)."""
+    out = tmp_path / "plan.h5"
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"steps": [{"id": "a", "op": "read", "path": "%s:/records"},'
+                    '{"id": "s", "op": "sort", "input": "a", "by": ["i64"], "desc": true},'
+                    '{"op": "write", "input": "s", "path": "%s:/sorted"}]}' % (h5file, out))
+    for workers in ("1", "2"):
+        r = cli("run", str(plan), "--workers", workers)
+        assert r.returncode == 0, r.stderr
+        with h5py.File(out, "r") as f:
+            got = f["sorted/i64"][()]
+        assert list(got) == sorted(numeric_values("<i8"), reverse=True)
