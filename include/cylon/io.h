@@ -225,6 +225,61 @@ cy_status cy_ipc_read(const char *url, cy_table **out, cy_error *err);
 cy_status cy_ipc_open(const char *url, cy_batch_reader *out, cy_error *err);
 
 /* ---------------------------------------------------------------------------------------
+ * HDF5 (through Debian's libhdf5; local files only)
+ *
+ * A table is either a group holding one 1-D dataset per column (CY_HDF5_COLUMNS: the
+ * group's "columns" attribute gives their order, else creation or name order) or one 1-D
+ * dataset of compound records, one per row (CY_HDF5_COMPOUND). Integers, floats, bool (the
+ * FALSE/TRUE int8 enum that h5py and PyTables write) and strings (variable or fixed length)
+ * map to the matching cylon types; date32 and timestamps are int32 / int64 datasets whose
+ * "cylon_type" attribute ("cylon_type:NAME" on a compound dataset) names the type. Nulls in
+ * the columns layout live in a bool dataset GROUP/_validity/NAME (true = valid); the
+ * compound layout has no place for them, so writing nulls there is an error. See
+ * docs/hdf5.md.
+ * ------------------------------------------------------------------------------------- */
+
+typedef enum cy_hdf5_layout {
+  CY_HDF5_COLUMNS = 0, /**< a group of 1-D datasets, one per column */
+  CY_HDF5_COMPOUND     /**< one 1-D dataset of compound records */
+} cy_hdf5_layout;
+
+typedef struct cy_hdf5_read_options {
+  /** The group or dataset inside the file; NULL = a key given as FILE:/KEY in the path,
+   *  else "/table" when the file has it, else the root's only member, else the root. */
+  const char *key;
+  int64_t chunk_rows; /**< rows per read call (bounds temporary memory); default 65536 */
+} cy_hdf5_read_options;
+
+/** Fill opts with the defaults listed above. */
+void cy_hdf5_read_options_init(cy_hdf5_read_options *opts);
+/** Read one table from an HDF5 file (a local path; FILE:/KEY names the group or dataset).
+ *  Errors name the file, the dataset and the cause (HDF5's own error stack turned into
+ *  the message; nothing printed). */
+cy_status cy_hdf5_read(const char *path, const cy_hdf5_read_options *opts, cy_table **out,
+                       cy_error *err);
+
+typedef struct cy_hdf5_write_options {
+  const char *key;       /**< where the table goes; NULL = FILE:/KEY's key, else "/table" */
+  cy_hdf5_layout layout; /**< default CY_HDF5_COLUMNS */
+  bool fixed_strings;    /**< fixed-length (the longest value) instead of variable-length
+                              strings; default false */
+  bool append;           /**< add the table to an existing file (replacing what is at key)
+                              instead of writing a new file; default false */
+  int64_t chunk_rows;    /**< rows per HDF5 chunk; default 65536 */
+  int compression_level; /**< gzip level 1-9 of the chunks; default 0 = none */
+} cy_hdf5_write_options;
+
+/** Fill opts with the defaults listed above. */
+void cy_hdf5_write_options_init(cy_hdf5_write_options *opts);
+/** Write a table into an HDF5 file, all or nothing: a new file is written beside the
+ *  target and renamed; in append mode the table is built under a temporary name in the
+ *  file and linked at key only when complete. */
+cy_status cy_hdf5_write(const cy_table *table, const char *path,
+                        const cy_hdf5_write_options *opts, cy_error *err);
+/** True when path names an HDF5 file by extension, with or without a :/KEY suffix. */
+bool cy_hdf5_is_path(const char *path);
+
+/* ---------------------------------------------------------------------------------------
  * Datasets: one file, or a directory / key prefix of part files
  * ------------------------------------------------------------------------------------- */
 
@@ -244,7 +299,8 @@ typedef enum cy_file_format {
   CY_FORMAT_AUTO = 0, /**< from the path's extension */
   CY_FORMAT_CSV,      /**< .csv, .tsv, .txt */
   CY_FORMAT_PARQUET,  /**< .parquet, .pq */
-  CY_FORMAT_IPC       /**< .arrow, .arrows, .ipc, .feather */
+  CY_FORMAT_IPC,      /**< .arrow, .arrows, .ipc, .feather */
+  CY_FORMAT_HDF5      /**< .h5, .hdf5, .hdf, .he5; FILE:/KEY picks the table inside */
 } cy_file_format;
 
 /** The format called name ("csv", any case); an error lists the known ones. */
@@ -258,6 +314,7 @@ typedef struct cy_table_read_options {
   cy_file_format format;   /**< default CY_FORMAT_AUTO */
   cy_csv_read_options csv; /**< CSV settings (cy_csv_read_options_init defaults) */
   cy_parquet_read_options parquet; /**< Parquet settings */
+  cy_hdf5_read_options hdf5;       /**< HDF5 settings */
 } cy_table_read_options;
 
 void cy_table_read_options_init(cy_table_read_options *opts);
@@ -271,6 +328,7 @@ typedef struct cy_table_write_options {
   cy_csv_write_options csv; /**< CSV settings (cy_csv_write_options_init defaults) */
   cy_parquet_write_options parquet; /**< Parquet settings */
   cy_ipc_write_options ipc;         /**< Arrow IPC settings */
+  cy_hdf5_write_options hdf5;       /**< HDF5 settings */
 } cy_table_write_options;
 
 void cy_table_write_options_init(cy_table_write_options *opts);

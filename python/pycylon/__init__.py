@@ -11,11 +11,11 @@ from ._cylon import (CylonError, CylonMemoryError, CylonNotSupportedError, Cylon
                      Table, memory_current, num_threads)
 from .dist import CylonEnv, LocalConfig, MPIConfig, RedisConfig, launch, launch_script
 from .frame import (DataFrame, GroupBy, Series, concat, from_arrow, read_csv, read_file,
-                    read_parquet)
+                    read_hdf, read_parquet)
 
 __all__ = [
     "DataFrame", "Series", "GroupBy", "Table", "concat", "from_arrow", "read_csv",
-    "read_parquet", "read_file", "CylonError", "CylonValueError", "CylonNotSupportedError",
+    "read_parquet", "read_file", "read_hdf", "CylonError", "CylonValueError", "CylonNotSupportedError",
     "CylonMemoryError", "memory_current", "num_threads",
     "CylonEnv", "LocalConfig", "MPIConfig", "RedisConfig", "launch", "launch_script",
 ]

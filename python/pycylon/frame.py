@@ -429,6 +429,15 @@ class DataFrame:
         """Write an Arrow IPC file."""
         self._table.write(str(path), "ipc")
 
+    def to_hdf(self, path, key, mode="a", layout="columns", fixed_strings=False,
+               complevel=0):
+        """Write the table into an HDF5 file at key ("table" or "/group/table"): as a group
+        of one dataset per column (layout="columns", nulls kept in key/_validity) or one
+        dataset of compound records (layout="compound", no nulls). mode="a" adds the key to
+        an existing file, replacing what was there; mode="w" writes a new file."""
+        _cylon.write_hdf(self._table, str(path), str(key), layout, mode, bool(fixed_strings),
+                         int(complevel or 0))
+
 
 class Series:
     """One named column (a one-column table), as df["name"] gives it."""
@@ -798,6 +807,12 @@ def read_csv(path, sep=",", header="infer", dtype=None, na_values=None, delimite
 def read_parquet(path, columns=None):
     """Read a Parquet file (a local path or an s3:// URL), optionally only some columns."""
     return DataFrame(_cylon.read_parquet(str(path), _as_list(columns)))
+
+
+def read_hdf(path, key=None):
+    """Read a table from an HDF5 file: the group of one dataset per column or the
+    compound dataset at key (default: /table, else the file's only member)."""
+    return DataFrame(_cylon.read_hdf(str(path), None if key is None else str(key)))
 
 
 def read_file(path, format="auto"):

@@ -274,6 +274,11 @@ static PyMethodDef module_methods[] = {
      METH_VARARGS | METH_KEYWORDS, "read_parquet(path, columns=None)"},
     {"read_file", (PyCFunction)(void (*)(void))mod_read_file, METH_VARARGS | METH_KEYWORDS,
      "read_file(path, format='auto')"},
+    {"read_hdf", (PyCFunction)(void (*)(void))pc_read_hdf, METH_VARARGS | METH_KEYWORDS,
+     "read_hdf(path, key=None)"},
+    {"write_hdf", (PyCFunction)(void (*)(void))pc_write_hdf, METH_VARARGS | METH_KEYWORDS,
+     "write_hdf(table, path, key, layout='columns', mode='w', fixed_strings=False, "
+     "complevel=0)"},
     {"concat", (PyCFunction)mod_concat, METH_O, "concat(tables): union all"},
     {"memory_current", (PyCFunction)mod_memory_current, METH_NOARGS,
      "bytes cylon has allocated for buffers"},

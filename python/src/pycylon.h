@@ -106,4 +106,11 @@ PyObject *pc_table_from_arrow(PyObject *module, PyObject *obj);
 /* Table.column_dlpack(i): a "dltensor" capsule over a numeric column without nulls. */
 PyObject *pc_table_column_dlpack(TableObject *self, PyObject *args);
 
+/* ---- HDF5 (hdf5.c) ---- */
+
+/* read_hdf(path, key=None): a Table from an HDF5 file. */
+PyObject *pc_read_hdf(PyObject *m, PyObject *args, PyObject *kwargs);
+/* write_hdf(table, path, key, layout, mode, fixed_strings, complevel). */
+PyObject *pc_write_hdf(PyObject *m, PyObject *args, PyObject *kwargs);
+
 #endif /* PYCYLON_H */

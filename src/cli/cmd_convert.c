@@ -10,12 +10,19 @@ void help_convert(FILE *out) {
   fprintf(out,
           "usage: cylon convert IN OUT [options]\n\n"
           "Read IN and write it as OUT; formats come from the extensions: .csv, .tsv, .txt\n"
-          "(CSV), .parquet, .pq (Parquet), .arrow, .arrows, .ipc, .feather (Arrow IPC).\n"
+          "(CSV), .parquet, .pq (Parquet), .arrow, .arrows, .ipc, .feather (Arrow IPC),\n"
+          ".h5, .hdf5, .hdf, .he5 (HDF5: FILE.h5:/KEY names the group or dataset inside;\n"
+          "reading without a key takes /table, else the file's only member; writing, /table).\n"
           "OUT is written whole or not at all.\n\n"
           "  --out-delimiter C   field separator of a CSV output (default ',')\n"
           "  --compression C     codec of a Parquet output: snappy (default), zstd, gzip,\n"
           "                      lz4_raw, none\n"
-          "  --row-group-rows N  rows per row group of a Parquet output (default 1048576)\n");
+          "  --row-group-rows N  rows per row group of a Parquet output (default 1048576)\n"
+          "  --h5-layout L       HDF5 output: columns (a group of one dataset per column,\n"
+          "                      the default) or compound (one dataset of records)\n"
+          "  --h5-fixed-strings  HDF5 output: fixed-length strings (default variable)\n"
+          "  --h5-append         HDF5 output: add KEY to an existing file (replacing it)\n"
+          "  --h5-gzip N         HDF5 output: gzip level 1-9 of the chunks (default none)\n");
   cli_read_options_help(out);
 }
 
@@ -50,6 +57,24 @@ int cmd_convert(int argc, char **argv) {
                 argv[i]);
         goto usage;
       }
+    } else if (strcmp(argv[i], "--h5-layout") == 0 && i + 1 < argc) {
+      const char *l = argv[++i];
+      if (strcmp(l, "columns") != 0 && strcmp(l, "compound") != 0) {
+        fprintf(stderr, "cylon convert: --h5-layout is columns or compound, not '%s'\n", l);
+        goto usage;
+      }
+      wo.hdf5.layout = strcmp(l, "compound") == 0 ? CY_HDF5_COMPOUND : CY_HDF5_COLUMNS;
+    } else if (strcmp(argv[i], "--h5-fixed-strings") == 0) {
+      wo.hdf5.fixed_strings = true;
+    } else if (strcmp(argv[i], "--h5-append") == 0) {
+      wo.hdf5.append = true;
+    } else if (strcmp(argv[i], "--h5-gzip") == 0 && i + 1 < argc) {
+      int64_t level;
+      if (!cli_parse_int(argv[++i], &level) || level < 1 || level > 9) {
+        fprintf(stderr, "cylon convert: bad --h5-gzip '%s' (a level 1-9)\n", argv[i]);
+        goto usage;
+      }
+      wo.hdf5.compression_level = (int)level;
     } else if (argv[i][0] == '-' && argv[i][1] != 0) {
       fprintf(stderr, "cylon convert: unknown option '%s'\n", argv[i]);
       goto usage;

@@ -183,6 +183,11 @@ int cmd_schema(int argc, char **argv) {
       info.unreadable = NULL;
       cy_parquet_info_reset(&info);
     }
+  } else if (format == CY_FORMAT_HDF5) { /* no footer to look at: the table itself */
+    cy_table *t = NULL;
+    st = cy_hdf5_read(path, NULL, &t, &err);
+    if (st == CY_OK) st = cy_schema_copy(&t->schema, &schema, &err);
+    cy_table_release(t);
   } else {
     st = format == CY_FORMAT_IPC ? cy_ipc_open(path, &reader, &err)
                                  : cy_csv_open(path, &ro.csv, &reader, &err);

@@ -156,7 +156,15 @@ const char *cli_bytes(int64_t n, char *buf, size_t size) {
 
 int64_t cli_file_size(const char *path) {
   struct stat sb;
-  return stat(path, &sb) == 0 ? (int64_t)sb.st_size : -1;
+  if (stat(path, &sb) == 0) return (int64_t)sb.st_size;
+  /* FILE.h5:/KEY is the size of FILE.h5. */
+  for (const char *c = strchr(path, ':'); c && cy_hdf5_is_path(path); c = strchr(c + 1, ':')) {
+    char *file = strndup(path, (size_t)(c - path));
+    int rc = file ? stat(file, &sb) : -1;
+    free(file);
+    if (rc == 0) return (int64_t)sb.st_size;
+  }
+  return -1;
 }
 
 int cli_fail(const char *cmd, const char *fmt, ...) {

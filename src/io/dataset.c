@@ -83,6 +83,19 @@ static cy_status choose_parts(const char *url, cy_file_format want, parts *p, cy
 
 static cy_status find_parts(const char *url, cy_file_format want, parts *p, cy_error *err) {
   memset(p, 0, sizeof(*p));
+  if (cy_hdf5_is_path(url) && (want == CY_FORMAT_AUTO || want == CY_FORMAT_HDF5)) {
+    /* One HDF5 file is one table (FILE.h5:/KEY names it), never a listing. */
+    p->items = calloc(1, sizeof(cy_object_info));
+    if (p->items == NULL || (p->items[0].url = strdup(url)) == NULL) {
+      free(p->items);
+      p->items = NULL;
+      cy_error_set(err, "out of memory");
+      return CY_ENOMEM;
+    }
+    p->n = 1;
+    p->format = CY_FORMAT_HDF5;
+    return CY_OK;
+  }
   CY_RETURN_NOT_OK(cy_object_list(url, &p->items, &p->n, err));
   cy_status st = choose_parts(url, want, p, err);
   if (st != CY_OK) parts_reset(p);
@@ -101,6 +114,13 @@ static cy_status part_schema(const char *url, cy_file_format f, const cy_table_r
     CY_RETURN_NOT_OK(cy_parquet_read_info(url, &info, err));
     cy_status st = cy_schema_copy(&info.schema, out, err);
     cy_parquet_info_reset(&info);
+    return st;
+  }
+  if (f == CY_FORMAT_HDF5) { /* no footer to look at: the table itself */
+    cy_table *t = NULL;
+    CY_RETURN_NOT_OK(cy_hdf5_read(url, &o->hdf5, &t, err));
+    cy_status st = cy_schema_copy(&t->schema, out, err);
+    cy_table_release(t);
     return st;
   }
   cy_batch_reader r = {0};

@@ -53,6 +53,7 @@ void plan_part_name(const plan_step *step, int32_t rank, char *buf, size_t size)
   const char *ext = "csv";
   if (step->args.write.opts.format == CY_FORMAT_PARQUET) ext = "parquet";
   else if (step->args.write.opts.format == CY_FORMAT_IPC) ext = "arrow";
+  else if (step->args.write.opts.format == CY_FORMAT_HDF5) ext = "h5";
   snprintf(buf, size, "part-%05d.%s", (int)rank, ext);
 }
 
