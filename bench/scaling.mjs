@@ -61,7 +61,7 @@ const PLATFORMS = ['tcp', 'mpi', 'lambda'];
 
 const PRESETS = {
   // about 12 minutes on a 2-core machine shared with other builds (docs/experiments.md)
-  default: { weakRows: 300_000, strongRows: 1_200_000, repeat: 3, ranks: [1, 2, 4, 8] },
+  default: { weakRows: 200_000, strongRows: 800_000, repeat: 3, ranks: [1, 2, 4, 8] },
   quick: { weakRows: 50_000, strongRows: 200_000, repeat: 2, ranks: [1, 2, 4, 8] },
   smoke: { weakRows: 5_000, strongRows: 10_000, repeat: 1, ranks: [1, 2], platforms: ['tcp'] },
 };
