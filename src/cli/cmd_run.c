@@ -16,6 +16,7 @@
  * is then rewritten in place). Rank 0 ends with a summary and prints the plan's result
  * table, gathered from every rank, on standard output.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,9 @@ void help_run(FILE *out) {
           "  -w, --width W         widest the box may be (default 120)\n"
           "  --check               check the plan and exit without running it\n"
           "  --progress WHAT       steps (default: rank 0's lines with totals of all\n"
-          "                        ranks), ranks (every rank's own lines too) or none\n\n"
+          "                        ranks), ranks (every rank's own lines too) or none\n"
+          "  --metrics FILE        write each step's rows, time (slowest rank) and bytes\n"
+          "                        moved, and the totals, as JSON to FILE (rank 0)\n\n"
           "Workers (docs/plan.md, \"Workers\"):\n"
           "  --workers N           start N workers on this machine (tcp between them)\n"
           "  --bootstrap B         run as one rank of a world found through B: env (the\n"
@@ -53,12 +56,20 @@ void help_run(FILE *out) {
 
 typedef enum progress_mode { PROGRESS_STEPS = 0, PROGRESS_RANKS, PROGRESS_NONE } progress_mode;
 
+/* One step's figures for --metrics (totals over all ranks, the slowest rank's time). */
+typedef struct step_metric {
+  int64_t rows, bytes_moved;
+  double seconds;
+} step_metric;
+
 typedef struct run_view {
   bool tty, verbose, quiet;
   bool distributed; /* on a communicator */
   progress_mode progress;
   int label_width;
   int64_t bytes_moved; /* all ranks' bytes sent, summed over the steps */
+  step_metric *metrics; /* --metrics: one entry per step done, on rank 0 */
+  int32_t num_metrics;
 } run_view;
 
 /* "j (join)" for a step. */
@@ -106,6 +117,11 @@ static void step_line(const run_view *v, const cy_plan_step_report *r, int64_t r
 static void on_done(const cy_plan_step_report *r, void *ctx) {
   run_view *v = ctx;
   v->bytes_moved += r->total_bytes_sent;
+  if (v->metrics && r->rank == 0 && r->index >= 0 && r->index < r->num_steps) {
+    v->metrics[r->index] = (step_metric){.rows = r->total_rows, .bytes_moved = r->total_bytes_sent,
+                                         .seconds = r->max_seconds};
+    if (r->index + 1 > v->num_metrics) v->num_metrics = r->index + 1;
+  }
   if (v->quiet || v->progress == PROGRESS_NONE) return;
   if (v->tty) fputs("\r\033[K", stderr);
   if (v->progress == PROGRESS_RANKS && r->world > 1)
@@ -138,6 +154,7 @@ typedef struct run_args {
   int64_t world_size;       /* --world-size */
   const char *platform;     /* --platform */
   int64_t timeout_ms;       /* --timeout */
+  const char *metrics;      /* --metrics FILE */
 } run_args;
 
 static bool is_one_of(const char *s, const char *const *names) {
@@ -192,6 +209,9 @@ static int parse_args(int argc, char **argv, run_args *a) {
       if (!cli_parse_double(value, &sec) || !(sec > 0 && sec < 1e6))
         return fprintf(stderr, "cylon run: bad --timeout '%s' (seconds)\n", value), 2;
       a->timeout_ms = (int64_t)(sec * 1000 + 0.5);
+      i++;
+    } else if (strcmp(s, "--metrics") == 0 && value) {
+      a->metrics = value;
       i++;
     } else if (strcmp(s, "--bootstrap") == 0 && value) {
       a->bootstrap = value;
@@ -319,6 +339,42 @@ static int launch_workers(int argc, char **argv, const run_args *a) {
 
 /* ---- running ------------------------------------------------------------------------ */
 
+/* A JSON string of s (ids and ops are the plan's own strings: escape what JSON needs). */
+static void json_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; s && *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    else if (c < 0x20) fprintf(f, "\\u%04x", c);
+    else fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+/* --metrics FILE: the plan's figures as one JSON object (benchmarks read it: bench/scaling). */
+static int write_metrics(const run_args *a, const cy_plan *plan, cy_comm *comm, double seconds) {
+  FILE *f = fopen(a->metrics, "w");
+  if (f == NULL) return cli_fail("run", "cannot write --metrics %s: %s", a->metrics, strerror(errno));
+  fprintf(f, "{\"world\": %d, \"backend\": ", comm ? (int)cy_comm_world_size(comm) : 1);
+  json_string(f, comm ? cy_comm_backend(comm) : "local");
+  fprintf(f, ", \"seconds\": %.6f, \"bytes_moved\": %lld, \"peak_memory_bytes\": %lld, "
+          "\"steps\": [", seconds, (long long)a->view.bytes_moved, (long long)cy_memory_peak());
+  for (int32_t i = 0; i < a->view.num_metrics; i++) {
+    const step_metric *m = &a->view.metrics[i];
+    fprintf(f, "%s\n  {\"index\": %d, \"id\": ", i ? "," : "", (int)i);
+    const char *id = cy_plan_step_id(plan, i);
+    if (id) json_string(f, id);
+    else fputs("null", f);
+    fputs(", \"op\": ", f);
+    json_string(f, cy_plan_step_op(plan, i));
+    fprintf(f, ", \"rows\": %lld, \"seconds\": %.6f, \"bytes_moved\": %lld}",
+            (long long)m->rows, m->seconds, (long long)m->bytes_moved);
+  }
+  fputs("]}\n", f);
+  if (fclose(f) != 0) return cli_fail("run", "cannot write --metrics %s", a->metrics);
+  return 0;
+}
+
 /* Join the world the options describe. */
 static cy_status open_comm(const run_args *a, cy_comm **comm, cy_error *err) {
   cy_comm_options co;
@@ -370,6 +426,14 @@ int cmd_run(int argc, char **argv) {
   a.view.tty = comm == NULL && isatty(STDERR_FILENO);
   a.view.label_width = label_width(plan);
   if (rank != 0 && a.view.progress != PROGRESS_RANKS) a.view.quiet = true;
+  if (a.metrics && rank == 0) {
+    a.view.metrics = calloc((size_t)cy_plan_num_steps(plan) + 1, sizeof *a.view.metrics);
+    if (a.view.metrics == NULL) {
+      cy_plan_release(plan);
+      cy_comm_close(comm);
+      return cli_fail("run", "out of memory");
+    }
+  }
   cy_plan_run_options ro;
   cy_plan_run_options_init(&ro);
   ro.on_step_start = on_start;
@@ -382,14 +446,23 @@ int cmd_run(int argc, char **argv) {
   cy_status st = cy_plan_run(plan, &ro, &result, &err);
   double seconds = cy_now() - t0;
   int32_t steps = cy_plan_num_steps(plan);
-  cy_plan_release(plan);
   if (st != CY_OK) {
     if (a.view.tty && !a.view.quiet) fputs("\r\033[K", stderr);
+    cy_plan_release(plan);
+    free(a.view.metrics);
     cy_comm_close(comm);
     return cli_fail("run", "%s", err.message);
   }
   if (rank == 0 && !a.view.quiet && a.view.progress != PROGRESS_NONE)
     summary(&a, comm, steps, seconds);
+  rc = a.view.metrics ? write_metrics(&a, plan, comm, seconds) : 0;
+  cy_plan_release(plan); /* after the metrics: they name the steps by its ids and ops */
+  free(a.view.metrics);
+  if (rc != 0) {
+    cy_table_release(result);
+    cy_comm_close(comm);
+    return rc;
+  }
   rc = result ? show_result(result, &a) : 0;
   cy_table_release(result);
   cy_comm_close(comm);

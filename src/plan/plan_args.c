@@ -240,6 +240,9 @@ static cy_status parse_join(plan_ctx *c) {
   int alg = 0;
   CY_RETURN_NOT_OK(plan_enum(c, "algorithm", algorithms, &alg));
   o->algorithm = alg == 0 ? CY_JOIN_HASH : CY_JOIN_SORT_MERGE;
+  /* On workers: how rows meet (the order is cy_dist_join_strategy's); alone it is moot. */
+  static const char *const strategies[] = {"auto", "shuffle", "broadcast", NULL};
+  CY_RETURN_NOT_OK(plan_enum(c, "strategy", strategies, &c->step->args.join.strategy));
   const char **suffixes;
   int32_t n;
   CY_RETURN_NOT_OK(plan_strings(c, "suffixes", false, 2, &suffixes, &n));
@@ -518,7 +521,7 @@ static const char *const columns_keys[] = {"columns", NULL};
 static const char *const filter_keys[] = {"where", NULL};
 static const char *const with_column_keys[] = {"name", "expr", NULL};
 static const char *const join_keys[] = {"on", "left_on", "right_on", "how", "algorithm",
-                                        "suffixes", NULL};
+                                        "suffixes", "strategy", NULL};
 static const char *const unique_keys[] = {"columns", "keep", NULL};
 static const char *const sort_keys[] = {"by", "desc", "nulls_first", NULL};
 static const char *const top_k_keys[] = {"by", "desc", "nulls_first", "k", NULL};

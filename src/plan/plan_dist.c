@@ -169,6 +169,7 @@ RUN_FN(dist_join) {
   cy_dist_join_options o;
   cy_dist_join_options_init(&o);
   o.join = step->args.join.opts;
+  o.strategy = (cy_dist_join_strategy)step->args.join.strategy;
   return cy_dist_join(ctx, in[0], in[1], &o, out, err);
 }
 

@@ -71,6 +71,7 @@ typedef struct plan_expr_args {
 
 typedef struct plan_join_args {
   cy_join_options opts;
+  int strategy; /* on workers: 0 auto, 1 shuffle, 2 broadcast (cy_dist_join_strategy) */
 } plan_join_args;
 
 typedef struct plan_columns_args {

@@ -187,6 +187,8 @@ static void test_op_options(void) {
       "\"how\": expected one of inner, left, right, full, outer, semi, anti; got \"innr\"", NULL);
   bad(TWO("{\"op\": \"join\", \"left\": \"a\", \"right\": \"b\", \"on\": \"k\", \"algorithm\": "
           "\"nested\"}"), "\"algorithm\": expected one of hash, sort, sort_merge", NULL);
+  bad(TWO("{\"op\": \"join\", \"left\": \"a\", \"right\": \"b\", \"on\": \"k\", \"strategy\": "
+          "\"scatter\"}"), "\"strategy\": expected one of auto, shuffle, broadcast", NULL);
   bad(TWO("{\"op\": \"join\", \"left\": \"a\", \"right\": \"b\", \"on\": \"k\", \"suffixes\": "
           "[\"_l\", \"_r\", \"_x\"]}"), "\"suffixes\": expected two suffixes (left, right), got 3",
       NULL);
