@@ -9,11 +9,14 @@
 // and lib/; bootstrap is executable and answers the Runtime API; the running environment's
 // process is the packaged program (its /proc/PID/exe lies in the unpacked directory) and
 // maps libcurl and hiredis from lib/, not from the system; the answer is metrics JSON and
-// the plan's output (a group-by of a CSV file) equals the sums computed here.
+// the plan's output (a group-by of a CSV file) equals the sums computed here. The zip's
+// `cylon` wrapper runs any command, and S3 requests use the CA file of CURL_CA_BUNDLE, which
+// the wrapper sets to this machine's own when unset.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync,
   writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +61,27 @@ try {
   for (const want of ['libcurl.so.4', 'libcrypto.so.3'])
     expect(libs.includes(want), `lib/ has ${want}: ${libs}`);
   expect(libs.some((l) => l.startsWith('libhiredis.so')), `lib/ has hiredis: ${libs}`);
+
+  // ---- the zip's `cylon` wrapper, and the CA file for S3 over https ----
+  // A TCP listener that never speaks TLS: the request fails at the handshake, after libcurl
+  // has loaded its CA file, so the error shows which file that was.
+  const tlsless = net.createServer((sock) => { sock.on('error', () => {}); sock.on('data', () => {}); });
+  await new Promise((r) => tlsless.listen(0, '127.0.0.1', r));
+  const s3Https = async (extra) => new Promise((res) => {
+    const child = spawn(join(task, 'cylon'), ['schema', 's3://b/k.csv'], { env: { PATH: process.env.PATH,
+      HOME: tmp, AWS_ENDPOINT_URL: `https://127.0.0.1:${tlsless.address().port}`, AWS_MAX_ATTEMPTS: '1',
+      AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', ...extra } });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('close', (status) => res({ status, err }));
+  });
+  const badCa = await s3Https({ CURL_CA_BUNDLE: join(tmp, 'no-such-ca.pem') });
+  expect(badCa.status === 1 && badCa.err.includes(join(tmp, 'no-such-ca.pem')),
+    `CURL_CA_BUNDLE is the CA file S3 requests use: ${badCa.err}`);
+  const hostCa = await s3Https({});
+  expect(hostCa.status === 1 && /SSL/.test(hostCa.err) && !/certificate file/.test(hostCa.err),
+    `without CURL_CA_BUNDLE the wrapper finds this machine's CA file: ${hostCa.err}`);
+  tlsless.close();
 
   // ---- the data and the plan: sums of v per k, written as CSV ----
   let csv = 'k,v\n';
