@@ -13,7 +13,7 @@
 // `cylon` wrapper runs any command, and S3 requests use the CA file of CURL_CA_BUNDLE, which
 // the wrapper sets to this machine's own when unset.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync,
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync,
   writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -41,14 +41,22 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const tmp = mkdtempSync(join(tmpdir(), 'cylon-zip-'));
 let host = null;
-try {
+async function checkZip(dir, buildArgs, first) {
+  mkdirSync(dir);
   // ---- build and unpack ----
-  const zip = join(tmp, 'cylon-lambda.zip');
-  const built = spawnSync(join(root, 'deploy/aws/build-zip.sh'), ['--cylon', cylon, '--out', zip],
-    { encoding: 'utf8' });
+  const zip = join(dir, 'cylon-lambda.zip');
+  const built = spawnSync(join(root, 'deploy/aws/build-zip.sh'), ['--cylon', cylon, '--out', zip,
+    ...buildArgs], { encoding: 'utf8' });
   process.stderr.write(built.stderr);
   if (built.status !== 0) throw new Error(`build-zip.sh failed (${built.status})`);
-  const task = join(tmp, 'task'); // what Lambda's /var/task would be
+  if (first) {
+    // --glibc system refuses a binary that needs a newer glibc than the target's, naming it.
+    const tooNew = spawnSync(join(root, 'deploy/aws/build-zip.sh'), ['--cylon', cylon, '--out',
+      join(dir, 'no.zip'), '--glibc', 'system', '--max-glibc', '2.0'], { encoding: 'utf8' });
+    expect(tooNew.status === 1 && /needs glibc [\d.]+ but the target has 2\.0: .*GLIBC_/.test(tooNew.stderr) &&
+      !existsSync(join(dir, 'no.zip')), `--glibc system with an older target fails clearly: ${tooNew.stderr}`);
+  }
+  const task = join(dir, 'task'); // what Lambda's /var/task would be
   const unzip = spawnSync('unzip', ['-q', zip, '-d', task], { encoding: 'utf8' });
   if (unzip.status !== 0) throw new Error(`unzip failed: ${unzip.stderr}`);
   const top = readdirSync(task).sort();
@@ -61,27 +69,31 @@ try {
   for (const want of ['libcurl.so.4', 'libcrypto.so.3'])
     expect(libs.includes(want), `lib/ has ${want}: ${libs}`);
   expect(libs.some((l) => l.startsWith('libhiredis.so')), `lib/ has hiredis: ${libs}`);
+  if (buildArgs.includes('system'))
+    expect(!libs.some((l) => /^(ld-linux|libc\.so)/.test(l)), `no glibc in a --glibc system zip: ${libs}`);
 
-  // ---- the zip's `cylon` wrapper, and the CA file for S3 over https ----
-  // A TCP listener that never speaks TLS: the request fails at the handshake, after libcurl
-  // has loaded its CA file, so the error shows which file that was.
-  const tlsless = net.createServer((sock) => { sock.on('error', () => {}); sock.on('data', () => {}); });
-  await new Promise((r) => tlsless.listen(0, '127.0.0.1', r));
-  const s3Https = async (extra) => new Promise((res) => {
-    const child = spawn(join(task, 'cylon'), ['schema', 's3://b/k.csv'], { env: { PATH: process.env.PATH,
-      HOME: tmp, AWS_ENDPOINT_URL: `https://127.0.0.1:${tlsless.address().port}`, AWS_MAX_ATTEMPTS: '1',
-      AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', ...extra } });
-    let err = '';
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('close', (status) => res({ status, err }));
-  });
-  const badCa = await s3Https({ CURL_CA_BUNDLE: join(tmp, 'no-such-ca.pem') });
-  expect(badCa.status === 1 && badCa.err.includes(join(tmp, 'no-such-ca.pem')),
-    `CURL_CA_BUNDLE is the CA file S3 requests use: ${badCa.err}`);
-  const hostCa = await s3Https({});
-  expect(hostCa.status === 1 && /SSL/.test(hostCa.err) && !/certificate file/.test(hostCa.err),
-    `without CURL_CA_BUNDLE the wrapper finds this machine's CA file: ${hostCa.err}`);
-  tlsless.close();
+  if (first) {
+    // ---- the zip's `cylon` wrapper, and the CA file for S3 over https ----
+    // A TCP listener that never speaks TLS: the request fails at the handshake, after libcurl
+    // has loaded its CA file, so the error shows which file that was.
+    const tlsless = net.createServer((sock) => { sock.on('error', () => {}); sock.on('data', () => {}); });
+    await new Promise((r) => tlsless.listen(0, '127.0.0.1', r));
+    const s3Https = async (extra) => new Promise((res) => {
+      const child = spawn(join(task, 'cylon'), ['schema', 's3://b/k.csv'], { env: { PATH: process.env.PATH,
+        HOME: dir, AWS_ENDPOINT_URL: `https://127.0.0.1:${tlsless.address().port}`, AWS_MAX_ATTEMPTS: '1',
+        AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', ...extra } });
+      let err = '';
+      child.stderr.on('data', (d) => { err += d; });
+      child.on('close', (status) => res({ status, err }));
+    });
+    const badCa = await s3Https({ CURL_CA_BUNDLE: join(dir, 'no-such-ca.pem') });
+    expect(badCa.status === 1 && badCa.err.includes(join(dir, 'no-such-ca.pem')),
+      `CURL_CA_BUNDLE is the CA file S3 requests use: ${badCa.err}`);
+    const hostCa = await s3Https({});
+    expect(hostCa.status === 1 && /SSL/.test(hostCa.err) && !/certificate file/.test(hostCa.err),
+      `without CURL_CA_BUNDLE the wrapper finds this machine's CA file: ${hostCa.err}`);
+    tlsless.close();
+  }
 
   // ---- the data and the plan: sums of v per k, written as CSV ----
   let csv = 'k,v\n';
@@ -91,18 +103,18 @@ try {
     csv += `${k},${v}\n`;
     sums.set(k, (sums.get(k) ?? 0) + v);
   }
-  writeFileSync(join(tmp, 'in.csv'), csv);
-  const outCsv = join(tmp, 'out.csv');
+  writeFileSync(join(dir, 'in.csv'), csv);
+  const outCsv = join(dir, 'out.csv');
   const event = { job: 'j-1-zip', world: 1, plan: { steps: [
-    { id: 't', op: 'read', path: join(tmp, 'in.csv') },
+    { id: 't', op: 'read', path: join(dir, 'in.csv') },
     { id: 'g', op: 'groupby', input: 't', by: ['k'], aggs: { v: ['sum'] } },
     { op: 'write', input: 'g', path: outCsv }] } };
 
   // ---- the host, with the unpacked bootstrap as the function's runtime ----
-  const env = { PATH: process.env.PATH, HOME: tmp };
+  const env = { PATH: process.env.PATH, HOME: dir };
   for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS'])
     if (process.env[k]) env[k] = process.env[k];
-  const readyFile = join(tmp, 'port');
+  const readyFile = join(dir, 'port');
   host = spawn(cylon, ['lambda-local', '--port', '0', '--ready-file', readyFile, '--memory', '0',
     '--timeout', '60', '--concurrency', '2', '--', join(task, 'bootstrap')],
   { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -147,6 +159,14 @@ try {
     expect(exe.startsWith(task + '/'), `the environment runs a program from the zip: ${exe}`);
     const maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
     expect(maps.includes(join(task, 'bin/cylon')), 'it maps bin/cylon from the zip');
+    // Every shared library it maps comes from the zip (glibc too when the zip bundles it).
+    const mapped = [...new Set(maps.split('\n').map((l) => l.split(/\s+/)[5] ?? '')
+      .filter((f) => /\.so(\.|$)/.test(f)))];
+    const bundlesGlibc = libs.some((l) => l.startsWith('ld-linux'));
+    const foreign = mapped.filter((f) => !f.startsWith(join(task, 'lib') + '/') &&
+      (bundlesGlibc || !/\/(ld-linux[^/]*|lib(c|m|pthread|dl|rt|resolv)\.so[^/]*)$/.test(f)));
+    expect(mapped.length > 5 && foreign.length === 0,
+      `no library from outside the zip (glibc ${bundlesGlibc ? 'bundled' : 'from the system'}): ${foreign}`);
     for (const lib of ['libcurl.so.4', 'libhiredis.so']) {
       const lines = maps.split('\n').filter((l) => l.includes(`/${lib}`));
       expect(lines.length > 0 && lines.every((l) => l.includes(join(task, 'lib') + '/')),
@@ -168,6 +188,14 @@ try {
   expect(await hostExit === 0, 'lambda-local exits cleanly on SIGTERM');
   host = null;
   expect(!/Sanitizer|runtime error:/.test(hostStderr), 'no sanitizer report from the host or worker');
+}
+
+try {
+  // Here (Debian 12) the zip bundles glibc: its libraries need a newer one than AL2023's.
+  await checkZip(join(tmp, 'bundled'), [], true);
+  // As the Dockerfile builds it on AL2023: the system's glibc, libraries through
+  // LD_LIBRARY_PATH (a target glibc as new as this machine's, so nothing is bundled).
+  await checkZip(join(tmp, 'system'), ['--glibc', 'system', '--max-glibc', '99.0'], false);
 } finally {
   if (host) host.kill('SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
