@@ -74,9 +74,12 @@ async function checkZip(dir, buildArgs, first) {
 
   if (first) {
     // ---- the zip's `cylon` wrapper, and the CA file for S3 over https ----
-    // A TCP listener that never speaks TLS: the request fails at the handshake, after libcurl
-    // has loaded its CA file, so the error shows which file that was.
-    const tlsless = net.createServer((sock) => { sock.on('error', () => {}); sock.on('data', () => {}); });
+    // A TCP listener that hangs up on the TLS hello: the request fails at the handshake, after
+    // libcurl has loaded its CA file, so the error shows which file that was.
+    const tlsless = net.createServer((sock) => {
+      sock.on('error', () => {});
+      sock.on('data', () => sock.destroy());
+    });
     await new Promise((r) => tlsless.listen(0, '127.0.0.1', r));
     const s3Https = async (extra) => new Promise((res) => {
       const child = spawn(join(task, 'cylon'), ['schema', 's3://b/k.csv'], { env: { PATH: process.env.PATH,
