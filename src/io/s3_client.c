@@ -276,6 +276,10 @@ static cy_status attempt(s3_config *cfg, CURL *c, const s3_request *req, const c
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, cfg->stall_seconds);
   if (cfg->timeout_ms > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
+  /* CURL_CA_BUNDLE, as the curl tool reads it: a binary packaged on another distribution
+   * (deploy/aws/) has its libcurl's compiled-in CA path, which need not exist here. */
+  const char *ca_bundle = getenv("CURL_CA_BUNDLE");
+  if (ca_bundle && *ca_bundle) curl_easy_setopt(c, CURLOPT_CAINFO, ca_bundle);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);

@@ -19,6 +19,8 @@
  *   CYLON_S3_TIMEOUT_MS                    a limit on each whole request (default none)
  *   CYLON_S3_PART_BYTES                    multipart part size (default 8 MiB, min 5 MiB)
  *   CYLON_S3_LIST_PAGE                     keys per ListObjectsV2 page (default 1000)
+ *   CURL_CA_BUNDLE                         the CA file for https (read per request by
+ *                                          s3_client.c; default: libcurl's own)
  */
 #include <stdlib.h>
 #include <string.h>
