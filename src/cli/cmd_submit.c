@@ -596,18 +596,20 @@ int cmd_submit(int argc, char **argv) {
     }
     if (ended == a.workers) break;
     if (!failed && now_s() - t0 > (double)a.timeout_s) {
-      /* The deadline: name it, and where the ranks still running were. */
-      int used = snprintf(failure_buf, sizeof failure_buf,
-                          "the job's deadline (--timeout %lld s) passed with ", (long long)a.timeout_s);
+      /* The deadline: name it, and where the ranks still running were (as many as fit). */
+      size_t used = (size_t)snprintf(failure_buf, sizeof failure_buf,
+                                     "the job's deadline (--timeout %lld s) passed with ",
+                                     (long long)a.timeout_s);
       int64_t running = 0;
-      for (int64_t r = 0; r < a.workers && used < (int)sizeof failure_buf - 64; r++) {
+      for (int64_t r = 0; r < a.workers && used + 200 < sizeof failure_buf; r++) {
         if (phases[r] && (strcmp(phases[r], "done") == 0 || strcmp(phases[r], "failed") == 0))
           continue;
-        used += snprintf(failure_buf + used, sizeof failure_buf - (size_t)used, "%srank %lld (%s)",
-                         running++ ? ", " : "", (long long)r, phases[r] ? phases[r] : "not started");
+        used += (size_t)snprintf(failure_buf + used, sizeof failure_buf - used, "%srank %lld (%.96s)",
+                                 running++ ? ", " : "", (long long)r,
+                                 phases[r] ? phases[r] : "not started");
       }
-      if (!running) snprintf(failure_buf + used, sizeof failure_buf - (size_t)used, "ranks unfinished");
-      else snprintf(failure_buf + used, sizeof failure_buf - (size_t)used, " still running");
+      snprintf(failure_buf + used, sizeof failure_buf - used, "%s",
+               running ? " still running" : "ranks unfinished");
       deadline_passed = failed = true;
       failed_at = now_s();
     }
