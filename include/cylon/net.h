@@ -83,9 +83,14 @@ typedef struct cy_comm_options {
   /** the job's token for the rendezvous (the server pairs no one without it); NULL =
    *  CYLON_RENDEZVOUS_TOKEN */
   const char *rendezvous_token;
+  /** redis bootstrap: this process's rank when the caller has numbered its ranks already
+   *  (a serverless job: the scheduler's rank names the rank everywhere, errors included),
+   *  instead of the next one from the job's counter (which still counts arrivals); the
+   *  caller keeps ranks distinct. -1 (default): take the next. Other bootstraps ignore it. */
+  int32_t rank;
 } cy_comm_options;
 
-/** Defaults: tcp, env, timeout 60 s, 127.0.0.1. */
+/** Defaults: tcp, env, timeout 60 s, 127.0.0.1, rank -1. */
 void cy_comm_options_init(cy_comm_options *opts);
 /** Join the world described by opts (bootstrap, then connect). */
 cy_status cy_comm_open(const cy_comm_options *opts, cy_comm **out, cy_error *err);

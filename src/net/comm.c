@@ -50,6 +50,7 @@ void cy_comm_options_init(cy_comm_options *opts) {
   opts->bootstrap = "env";
   opts->timeout_ms = COMM_DEFAULT_TIMEOUT_MS;
   opts->bind_host = "127.0.0.1";
+  opts->rank = -1;
 }
 
 static bool name_matches(const char *def, const char *name) {

@@ -305,10 +305,16 @@ cy_status comm_bootstrap_redis(const cy_comm_options *opts, double deadline,
                  s->prefix, s->conn.where, s->ttl_s);
     st = CY_EINVAL;
   }
+  if (st == CY_OK && opts->rank >= out->world) {
+    cy_error_set(err, "bootstrap of job %s: rank %d was given, but the world has %d ranks",
+                 job, (int)opts->rank, (int)out->world);
+    st = CY_EINVAL;
+  }
   if (st != CY_OK) {
     redis_release(out);
     return st;
   }
-  out->rank = (int32_t)(n - 1);
+  /* A rank given by the caller (already distinct) wins; the counter only counted us in. */
+  out->rank = opts->rank >= 0 ? opts->rank : (int32_t)(n - 1);
   return CY_OK;
 }

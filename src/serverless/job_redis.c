@@ -128,28 +128,30 @@ cy_status job_redis_create(job_redis *r, const char *job, const char *token, int
 /* The job's own keys, then the keys of the communicator's Redis bootstrap for the same job
  * id ("cylon:JOB:NAME", docs/bootstrap.md): its last rank out deletes those, but a rank
  * that died mid-job never counts out, so the scheduler deletes them with the job's. */
-static const char *const job_keys[] = {"token", "rank", "phase", "result", "abort"};
+static const char *const job_keys[] = {"token", "rank", "phase", "result", "abort",
+                                       "invocation"};
 static const char *const bootstrap_keys[] = {"rank", "addr", "arrived", "go", "gone"};
-#define ALL_KEYS 10
+#define JOB_KEYS 6
+#define ALL_KEYS 11
 
 static void all_keys(const char *job, char k[ALL_KEYS][300]) {
-  for (int i = 0; i < 5; i++) key(k[i], sizeof k[i], job, job_keys[i]);
-  for (int i = 0; i < 5; i++) snprintf(k[5 + i], sizeof k[5 + i], "cylon:%s:%s", job,
-                                       bootstrap_keys[i]);
+  for (int i = 0; i < JOB_KEYS; i++) key(k[i], sizeof k[i], job, job_keys[i]);
+  for (int i = 0; i < 5; i++) snprintf(k[JOB_KEYS + i], sizeof k[JOB_KEYS + i],
+                                       "cylon:%s:%s", job, bootstrap_keys[i]);
 }
 
 cy_status job_redis_delete(job_redis *r, const char *job, cy_error *err) {
   char k[ALL_KEYS][300];
   all_keys(job, k);
-  return simple(r, err, run(r, err, "DEL %s %s %s %s %s %s %s %s %s %s", k[0], k[1], k[2],
-                            k[3], k[4], k[5], k[6], k[7], k[8], k[9]));
+  return simple(r, err, run(r, err, "DEL %s %s %s %s %s %s %s %s %s %s %s", k[0], k[1], k[2],
+                            k[3], k[4], k[5], k[6], k[7], k[8], k[9], k[10]));
 }
 
 int64_t job_redis_count_keys(job_redis *r, const char *job, cy_error *err) {
   char k[ALL_KEYS][300];
   all_keys(job, k);
-  redisReply *reply = run(r, err, "EXISTS %s %s %s %s %s %s %s %s %s %s", k[0], k[1], k[2],
-                          k[3], k[4], k[5], k[6], k[7], k[8], k[9]);
+  redisReply *reply = run(r, err, "EXISTS %s %s %s %s %s %s %s %s %s %s %s", k[0], k[1], k[2],
+                          k[3], k[4], k[5], k[6], k[7], k[8], k[9], k[10]);
   if (!reply) return -1;
   int64_t n = reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
   freeReplyObject(reply);
@@ -227,13 +229,34 @@ cy_status job_redis_join(job_redis *r, const char *job, const char *token, int32
   return CY_OK;
 }
 
-static cy_status hset(job_redis *r, const char *job, const char *what, int32_t rank,
+static cy_status hset(job_redis *r, const char *job, const char *what, int64_t field_num,
                       const char *value, cy_error *err) {
-  char tk[300], k[300], field[16];
+  char tk[300], k[300], field[32];
   key(tk, sizeof tk, job, "token");
   key(k, sizeof k, job, what);
-  snprintf(field, sizeof field, "%d", (int)rank);
+  snprintf(field, sizeof field, "%lld", (long long)field_num);
   return simple(r, err, run(r, err, "EVAL %s 2 %s %s %s %s", hset_script, tk, k, field, value));
+}
+
+cy_status job_redis_set_invocation(job_redis *r, const char *job, int64_t invocation,
+                                   int32_t rank, cy_error *err) {
+  char value[16];
+  snprintf(value, sizeof value, "%d", (int)rank);
+  return hset(r, job, "invocation", invocation, value, err);
+}
+
+int32_t job_redis_rank_of(job_redis *r, const char *job, int64_t invocation) {
+  char k[300], field[32];
+  cy_error err;
+  key(k, sizeof k, job, "invocation");
+  snprintf(field, sizeof field, "%lld", (long long)invocation);
+  redisReply *reply = run(r, &err, "HGET %s %s", k, field);
+  if (!reply) return -1;
+  char *end = NULL;
+  long rank = reply->type == REDIS_REPLY_STRING ? strtol(reply->str, &end, 10) : -1;
+  if (end == NULL || *end != 0 || rank < 0 || rank > INT32_MAX) rank = -1;
+  freeReplyObject(reply);
+  return (int32_t)rank;
 }
 
 cy_status job_redis_set_phase(job_redis *r, const char *job, int32_t rank, const char *phase,

@@ -8,6 +8,8 @@
  *   cylon:job:ID:phase   hash rank -> current phase ("bootstrap", "read", "join", "done")
  *   cylon:job:ID:result  hash rank -> the rank's metrics JSON, or its error JSON
  *   cylon:job:ID:abort   set by the scheduler on failure; workers stop at the next step
+ *   cylon:job:ID:invocation  hash invocation number (the scheduler's, from the event) ->
+ *                        rank, so a failed invocation is reported by the rank it ran
  */
 #ifndef CYLON_SERVERLESS_JOB_REDIS_H
 #define CYLON_SERVERLESS_JOB_REDIS_H
@@ -41,6 +43,12 @@ cy_status job_redis_set_phase(job_redis *r, const char *job, int32_t rank, const
                               cy_error *err);
 cy_status job_redis_set_result(job_redis *r, const char *job, int32_t rank, const char *json,
                                cy_error *err);
+/* Worker: record which rank invocation number `invocation` (the event's) took. */
+cy_status job_redis_set_invocation(job_redis *r, const char *job, int64_t invocation,
+                                   int32_t rank, cy_error *err);
+/* Scheduler: the rank invocation `invocation` took, or -1 (it never joined, or Redis
+ * could not tell). */
+int32_t job_redis_rank_of(job_redis *r, const char *job, int64_t invocation);
 /* Whether the job still exists (its token key); true on a Redis error (unknown). */
 bool job_redis_exists(job_redis *r, const char *job);
 /* Whether the scheduler asked to stop (false on a Redis error). */

@@ -7,7 +7,8 @@
  *    "rendezvous": "host:port",                                      (optional)
  *    "env": {"AWS_ENDPOINT_URL": "…", "AWS_ACCESS_KEY_ID": "…", …},  (AWS_* / CYLON_* only)
  *    "plan": {"steps": [...]},
- *    "output": "s3://bucket/_tmp/j-…"}                               (optional)
+ *    "output": "s3://bucket/_tmp/j-…",                               (optional)
+ *    "invocation": 3}                    (optional: the scheduler's number for this call)
  *
  * With "output", every write step's path must be relative and is written under
  * OUTPUT/rank-RRRRR/PATH, so nothing lands where readers look until the scheduler
@@ -15,9 +16,17 @@
  *
  * Distributed runs: world > 1 opens a tcp communicator through the event's Redis
  * bootstrap and runs the communicator-based executor on it (run_rank); the job's abort key
- * aborts the communicator, so that every rank stops promptly.
+ * aborts the communicator, so that every rank stops promptly. With "rendezvous", the pairs
+ * connect through that server (`cylon rendezvous`, docs/nat.md: hole punching, else its
+ * relay) and the metrics say which path each pair took.
+ *
+ * The job's rank (from the job's counter in Redis) is also the communicator's rank, so that
+ * the scheduler's display, the output part's name and every error ("lost rank 2") agree.
+ * The rank each invocation took is recorded, so the scheduler can name the rank of an
+ * invocation that died without a word (killed, out of memory).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +43,7 @@ typedef struct job_event {
   cy_json_doc *doc;
   const char *job, *token, *redis, *password, *rendezvous, *output;
   int64_t world;
+  int64_t invocation; /* -1: not given */
   const cy_json *plan, *env;
 } job_event;
 
@@ -53,6 +63,9 @@ typedef struct run_state {
   double read_s, write_s, compute_s, connect_s;
   int64_t rows_read, rows_written, bytes_sent, bytes_received;
   int32_t comm_rank; /* the communicator's rank (world > 1), see run_rank */
+  char paths[2048];  /* world > 1: this rank's path to each peer ("0:direct 2:relay") */
+  bool fault_done;   /* the test hook (test_fault) has fired */
+  bool connect_failed; /* the communicator could not be formed (a BootstrapError) */
 } run_state;
 
 static bool valid_job_id(const char *s) {
@@ -95,7 +108,7 @@ static cy_status parse_event(const char *text, size_t len, job_event *ev, cy_err
     return EINVAL;
   }
   static const char *const known[] = {"job", "world", "token", "bootstrap", "rendezvous",
-                                      "env", "plan", "output"};
+                                      "env", "plan", "output", "invocation"};
   for (int64_t i = 0; i < root->u.obj.len; i++) {
     bool ok = false;
     for (size_t k = 0; k < sizeof known / sizeof *known; k++)
@@ -122,6 +135,15 @@ static cy_status parse_event(const char *text, size_t len, job_event *ev, cy_err
       return EINVAL;
     }
     ev->world = world->u.i;
+  }
+  const cy_json *invocation = cy_json_get(root, "invocation");
+  ev->invocation = -1;
+  if (invocation) {
+    if (invocation->kind != CY_JSON_INT || invocation->u.i < 0 || invocation->u.i > 1000000) {
+      cy_error_set(err, "event: \"invocation\" must be an integer from 0 to 1000000");
+      return EINVAL;
+    }
+    ev->invocation = invocation->u.i;
   }
   const cy_json *boot = cy_json_get(root, "bootstrap");
   if (boot) {
@@ -229,13 +251,48 @@ done:
   return st;
 }
 
+/* Whether the scheduler has given up on the job (aborted it, or deleted it already). */
+static bool job_abandoned(run_state *s) {
+  return s->redis && (job_redis_aborted(s->redis, s->ev->job) ||
+                      !job_redis_exists(s->redis, s->ev->job));
+}
+
+/* Test hooks of the fault tests (tests/serverless/faults_test.mjs), set through the
+ * event's env and inert otherwise. CYLON_TEST_FAULT="kill:RANK:OP": rank RANK SIGKILLs
+ * itself as its first step of operator OP starts (a worker lost mid-job: its peers are
+ * then in that step's exchange, waiting for its part). "sleep:RANK:OP:SECONDS": it stalls
+ * there for SECONDS or until the scheduler gives up on the job (a step too slow for the
+ * job's deadline; like the communicator's waits, it notices the abort). */
+static void test_fault(run_state *s, const char *op) {
+  const char *f = getenv("CYLON_TEST_FAULT");
+  if (f == NULL || f[0] == 0 || s->fault_done) return;
+  char what[16], fault_op[32];
+  int rank = -1;
+  double seconds = 0;
+  int n = sscanf(f, "%15[a-z]:%d:%31[a-z_]:%lf", what, &rank, fault_op, &seconds);
+  if (n < 3 || rank != s->rank || strcmp(fault_op, op) != 0) return;
+  s->fault_done = true;
+  if (strcmp(what, "kill") == 0) {
+    fprintf(stderr, "cylon worker: rank %d: CYLON_TEST_FAULT: killed at %s\n", rank, op);
+    raise(SIGKILL);
+  }
+  if (strcmp(what, "sleep") == 0 && n == 4) {
+    fprintf(stderr, "cylon worker: rank %d: CYLON_TEST_FAULT: stalling %g s at %s\n", rank,
+            seconds, op);
+    for (double t0 = sls_seconds(); sls_seconds() - t0 < seconds && !job_abandoned(s);)
+      nanosleep(&(struct timespec){.tv_nsec = 100 * 1000000L}, NULL);
+  }
+}
+
 static void on_step_start(const cy_plan_step_report *r, void *ctx) {
   run_state *s = ctx;
-  if (!s->redis) return;
-  char phase[96];
-  snprintf(phase, sizeof phase, "%s%s%s", r->op, r->id ? " " : "", r->id ? r->id : "");
-  cy_error ignored;
-  job_redis_set_phase(s->redis, s->ev->job, s->rank, phase, &ignored);
+  if (s->redis) {
+    char phase[96];
+    snprintf(phase, sizeof phase, "%s%s%s", r->op, r->id ? " " : "", r->id ? r->id : "");
+    cy_error ignored;
+    job_redis_set_phase(s->redis, s->ev->job, s->rank, phase, &ignored);
+  }
+  test_fault(s, r->op);
 }
 
 static void on_step_done(const cy_plan_step_report *r, void *ctx) {
@@ -324,6 +381,8 @@ static cy_status run_rank(cy_plan *plan, const job_event *ev, int64_t deadline_m
     co.bootstrap = url;
     co.job = ev->job;
     co.world_size = (int32_t)ev->world;
+    co.rank = state->rank; /* the job's rank: see the header comment */
+    co.rendezvous = ev->rendezvous; /* its token: CYLON_RENDEZVOUS_TOKEN, from the event's env */
     const char *bind = getenv("CYLON_BIND_HOST");
     if (bind && *bind) co.bind_host = bind;
     /* Every wait ends before the invocation's deadline, so a lost peer is reported by
@@ -331,10 +390,18 @@ static cy_status run_rank(cy_plan *plan, const job_event *ev, int64_t deadline_m
     int64_t left = deadline_ms > 0 ? deadline_ms - sls_now_ms() - 1000 : 60000;
     co.timeout_ms = left < 60000 ? (left > 2000 ? left : 2000) : 60000;
     double t0 = sls_seconds();
+    if (state->redis) {
+      cy_error ignored;
+      job_redis_set_phase(state->redis, ev->job, state->rank, "connect", &ignored);
+    }
     cy_status st = cy_comm_open(&co, &comm, err);
     state->connect_s = sls_seconds() - t0;
-    if (st != CY_OK) return st;
+    if (st != CY_OK) {
+      state->connect_failed = true;
+      return st;
+    }
     state->comm_rank = cy_comm_rank(comm);
+    cy_comm_paths(comm, state->paths, sizeof state->paths);
     ro.comm = comm;
     watch.comm = comm;
     pthread_mutex_init(&watch.lock, NULL);
@@ -376,6 +443,49 @@ static void remove_rank_output(const job_event *ev, int32_t rank) {
   cy_object_list_free(list, n);
 }
 
+/* The event's env is set in the process for the run; the next event starts from the
+ * environment as it was before (a warm worker must not carry one job's settings, a test
+ * hook or credentials into the next job, nor lose Lambda's own AWS_* variables). */
+typedef struct saved_var {
+  char *name, *value; /* value NULL: was unset */
+} saved_var;
+static saved_var *saved_vars;
+static int64_t num_saved_vars;
+
+static void event_env_restore(void) {
+  for (int64_t i = num_saved_vars - 1; i >= 0; i--) { /* last first: a name set twice */
+    if (saved_vars[i].value) setenv(saved_vars[i].name, saved_vars[i].value, 1);
+    else unsetenv(saved_vars[i].name);
+    free(saved_vars[i].name), free(saved_vars[i].value);
+  }
+  free(saved_vars);
+  saved_vars = NULL;
+  num_saved_vars = 0;
+}
+
+static cy_status event_env_apply(const cy_json *env, cy_error *err) {
+  saved_vars = calloc((size_t)env->u.obj.len + 1, sizeof *saved_vars);
+  if (!saved_vars) {
+    cy_error_set(err, "out of memory");
+    return ENOMEM;
+  }
+  for (int64_t i = 0; i < env->u.obj.len; i++) {
+    const cy_json_member *m = &env->u.obj.members[i];
+    const char *old = getenv(m->key);
+    saved_var *v = &saved_vars[num_saved_vars];
+    v->name = strdup(m->key);
+    v->value = old ? strdup(old) : NULL;
+    if (!v->name || (old && !v->value)) {
+      free(v->name), free(v->value);
+      cy_error_set(err, "out of memory");
+      return ENOMEM;
+    }
+    num_saved_vars++;
+    setenv(m->key, m->value.u.str.data, 1);
+  }
+  return CY_OK;
+}
+
 static cy_status metrics_json(const job_event *ev, const run_state *s, double bootstrap_s,
                               double total_s, char **out, size_t *len, cy_error *err) {
   cy_json_member *steps = calloc((size_t)s->num_steps * 4 + 1, sizeof *steps);
@@ -405,7 +515,7 @@ static cy_status metrics_json(const job_event *ev, const run_state *s, double bo
       sls_jmember("total", sls_jdouble(total_s))};
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  cy_json_member top[12] = {
+  cy_json_member top[13] = {
       sls_jmember("job", sls_jstr(ev->job)),
       sls_jmember("rank", sls_jint(s->rank)),
       sls_jmember("world", sls_jint(ev->world)),
@@ -417,8 +527,9 @@ static cy_status metrics_json(const job_event *ev, const run_state *s, double bo
       sls_jmember("comm_rank", sls_jint(ev->world > 1 ? s->comm_rank : s->rank)),
       sls_jmember("bytes_sent", sls_jint(s->bytes_sent)),
       sls_jmember("bytes_received", sls_jint(s->bytes_received)),
-      sls_jmember("peak_memory_bytes", sls_jint((int64_t)ru.ru_maxrss * 1024))};
-  cy_json doc = sls_jobj(top, 12);
+      sls_jmember("peak_memory_bytes", sls_jint((int64_t)ru.ru_maxrss * 1024)),
+      sls_jmember("paths", sls_jstr(s->paths))};
+  cy_json doc = sls_jobj(top, 13);
   cy_status st = cy_json_write(&doc, out, len, err);
   free(steps), free(items);
   return st;
@@ -440,10 +551,8 @@ cy_status cy_lambda_plan_handler(const cy_lambda_invocation *inv, void *ctx,
   double bootstrap_s = 0;
   const char *type = "EventError";
   cy_status st = parse_event(inv->event, inv->event_len, &ev, err);
-  if (st == CY_OK && ev.env) {
-    for (int64_t i = 0; i < ev.env->u.obj.len; i++)
-      setenv(ev.env->u.obj.members[i].key, ev.env->u.obj.members[i].value.u.str.data, 1);
-  }
+  event_env_restore();
+  if (st == CY_OK && ev.env) st = event_env_apply(ev.env, err);
   if (st == CY_OK && ev.redis) {
     type = "BootstrapError";
     int64_t left = inv->deadline_ms > 0 ? inv->deadline_ms - sls_now_ms() : 10000;
@@ -452,6 +561,8 @@ cy_status cy_lambda_plan_handler(const cy_lambda_invocation *inv, void *ctx,
     if (st == CY_OK) st = job_redis_join(state.redis, ev.job, ev.token, (int32_t)ev.world,
                                          &state.rank, err);
     joined = st == CY_OK;
+    if (st == CY_OK && ev.invocation >= 0)
+      st = job_redis_set_invocation(state.redis, ev.job, ev.invocation, state.rank, err);
     if (st == CY_OK) st = job_redis_set_phase(state.redis, ev.job, state.rank, "bootstrap", err);
     bootstrap_s = sls_seconds() - t0;
   }
@@ -469,6 +580,10 @@ cy_status cy_lambda_plan_handler(const cy_lambda_invocation *inv, void *ctx,
     if (!state.steps) st = ENOMEM, cy_error_set(err, "out of memory");
   }
   if (st == CY_OK) st = run_rank(plan, &ev, inv->deadline_ms, &state, err);
+  if (state.connect_failed) type = "BootstrapError";
+  /* Stopped because the scheduler gave up (another rank failed, or the deadline): say so,
+   * so that the scheduler tells this consequence from the cause. */
+  if (st != CY_OK && joined && job_abandoned(&state)) type = "Aborted";
   if (st == CY_OK && joined && ev.output &&
       (!job_redis_exists(state.redis, ev.job) || job_redis_aborted(state.redis, ev.job))) {
     /* The scheduler gave up on the job (another rank failed, or the deadline) and has

@@ -8,6 +8,8 @@
  *   - with one rank of 16 missing, every started rank fails before its deadline with an
  *     error saying 15 of 16 arrived and naming the missing rank;
  *   - a rank beyond the world size is told so (and its keys expire);
+ *   - ranks given by the caller (cy_comm_options.rank, as a serverless job's scheduler
+ *     numbers them) are kept, whatever the order of arrival; one beyond the world fails;
  *   - AUTH: the right password works, a wrong or no password is a clear error;
  *   - bad addresses and a missing world size are clear errors;
  *   - after each job, no key of the job is left on the server (SCAN).
@@ -23,14 +25,16 @@ typedef struct job {
   int world;
   int64_t timeout_ms;
   bool expect_fail; /* every rank must fail (a rank is missing) */
+  bool given_ranks; /* process i asks for rank world - 1 - i */
 } job;
 
 /* One rank: bootstrap, check the ranks with an allreduce, close. Exit status: 0 = as
  * expected; 2 = failed to open when it should not; 3 = wrong result; 4 = wrong error. */
-static int rank_main(const job *j) {
+static int rank_main(const job *j, int i) {
   cy_error err;
   cy_comm_options o;
   cy_comm_options_init(&o);
+  if (j->given_ranks) o.rank = j->world - 1 - i;
   o.bootstrap = j->url;
   o.job = j->name;
   o.world_size = j->world;
@@ -59,6 +63,10 @@ static int rank_main(const job *j) {
   }
   int64_t v[3] = {cy_comm_rank(c), (int64_t)cy_comm_rank(c) * cy_comm_rank(c), 1};
   int rc = 0;
+  if (j->given_ranks && cy_comm_rank(c) != o.rank) {
+    fprintf(stderr, "asked for rank %d, got %d\n", (int)o.rank, (int)cy_comm_rank(c));
+    rc = 3;
+  }
   if (cy_comm_allreduce(c, v, 3, CY_REDUCE_INT64, CY_REDUCE_SUM, &err) != CY_OK) {
     fprintf(stderr, "allreduce: %s\n", err.message);
     rc = 3;
@@ -92,7 +100,7 @@ static int run_ranks(const job *j, int n, double *seconds) {
       close(gate[1]);
       if (read(gate[0], &c, 1) != 0) _exit(9); /* returns 0 when the parent closes it */
       close(gate[0]);
-      _exit(rank_main(j));
+      _exit(rank_main(j, i));
     }
   }
   close(gate[0]);
@@ -117,8 +125,14 @@ static void check_no_keys(test_redis *s, const char *jobname) {
   CHECK_EQ_INT(n, 0);
 }
 
+static void test_given_ranks(test_redis *s) {
+  job j = {s->url, "given-ranks", 8, 60000, false, true};
+  CHECK_EQ_INT(run_ranks(&j, 8, NULL), 8);
+  check_no_keys(s, j.name);
+}
+
 static void test_64_ranks(test_redis *s) {
-  job j = {s->url, "sixty-four", 64, 60000, false};
+  job j = {s->url, "sixty-four", 64, 60000, false, false};
   double took;
   CHECK_EQ_INT(run_ranks(&j, 64, &took), 64);
   fprintf(stderr, "64 ranks: redis bootstrap + tcp mesh + allreduce + close in %.2f s\n", took);
@@ -129,7 +143,7 @@ static void test_64_ranks(test_redis *s) {
  * sanitizers may not all reach the server by a short deadline, which would be a true
  * report of more missing ranks than the one this checks. */
 static void test_missing_rank(test_redis *s) {
-  job j = {s->url, "one-missing", 16, 6000, true};
+  job j = {s->url, "one-missing", 16, 6000, true, false};
   double took;
   CHECK_EQ_INT(run_ranks(&j, 15, &took), 15);
   fprintf(stderr, "16 ranks, one missing: all 15 failed after %.2f s (deadline 6 s)\n", took);
@@ -171,7 +185,7 @@ static void test_too_many(test_redis *s) {
 static void test_auth(void) {
   test_redis s;
   test_redis_start(&s, "s3cret pass");
-  job j = {s.url, "with-auth", 3, 20000, false};
+  job j = {s.url, "with-auth", 3, 20000, false, false};
   CHECK_EQ_INT(run_ranks(&j, 3, NULL), 3);
   check_no_keys(&s, j.name);
   cy_error err;
@@ -220,6 +234,12 @@ static void test_bad_input(test_redis *s) {
   cy_comm_close(c);
   unsetenv("CYLON_WORLD_SIZE");
   check_no_keys(s, "solo");
+  o.job = "given-too-far";
+  o.world_size = 1;
+  o.rank = 1;
+  FAILS(cy_comm_open(&o, &c, &err), CY_EINVAL, "rank 1 was given, but the world has 1 ranks");
+  CHECK(c == NULL);
+  check_no_keys(s, "given-too-far");
 }
 
 int main(void) {
@@ -229,6 +249,7 @@ int main(void) {
   test_64_ranks(&s);
   test_missing_rank(&s);
   test_too_many(&s);
+  test_given_ranks(&s);
   CHECK_EQ_INT(test_redis_count_keys(&s, "cylon:*"), 0);
   test_redis_stop(&s);
   test_auth();

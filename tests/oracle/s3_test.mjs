@@ -26,6 +26,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startFaultProxy } from './s3_fault_proxy.mjs';
 
 // s3rver makes its ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its
 // legacy provider: without it, run this script again with the provider enabled.
@@ -67,31 +68,9 @@ const s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: 
   configureBuckets: [{ name: BUCKET }] });
 const s3Port = (await s3.run()).port;
 
-/** The proxy: a log of requests and a queue of faults for the next ones. */
-const proxy = { log: [], faults: [], hung: [] };
-const proxyServer = http.createServer((req, res) => {
-  proxy.log.push({ method: req.method, url: req.url, headers: req.headers });
-  const fault = proxy.faults.shift();
-  if (fault === 'reset') return req.socket.destroy();
-  if (fault === 'hang') return proxy.hung.push(req.socket);
-  if (fault === '503' || fault === '500') {
-    const [code, msg] = fault === '503' ? ['SlowDown', 'Please reduce your request rate.']
-      : ['InternalError', 'We encountered an internal error. Please try again.'];
-    req.resume();
-    res.writeHead(Number(fault), { 'content-type': 'application/xml' });
-    return res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code>` +
-      `<Message>${msg}</Message><RequestId>1</RequestId></Error>`);
-  }
-  const up = http.request({ host: '127.0.0.1', port: s3Port, method: req.method, path: req.url,
-    headers: req.headers }, (ur) => {
-    res.writeHead(ur.statusCode, ur.headers);
-    ur.pipe(res);
-  });
-  up.on('error', () => res.destroy());
-  req.pipe(up);
-});
-await new Promise((r) => proxyServer.listen(0, '127.0.0.1', r));
-const proxyPort = proxyServer.address().port;
+/** The proxy (s3_fault_proxy.mjs): a log of requests and a queue of faults for the next ones. */
+const proxy = await startFaultProxy(s3Port);
+const proxyPort = proxy.port;
 
 /** A container credentials endpoint: answers JSON to the right Authorization only. */
 const creds = { calls: 0 };
@@ -109,9 +88,7 @@ await new Promise((r) => credsServer.listen(0, '127.0.0.1', r));
 const credsPort = credsServer.address().port;
 
 async function stopServers() {
-  for (const s of proxy.hung) s.destroy();
-  await new Promise((r) => proxyServer.close(r));
-  proxyServer.closeAllConnections?.();
+  await proxy.close();
   await new Promise((r) => credsServer.close(r));
   await s3.close();
   rmSync(tmp, { recursive: true, force: true });

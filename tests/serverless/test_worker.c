@@ -2,7 +2,8 @@
  * test_worker.c - the plan handler of `cylon worker` (cy_lambda_plan_handler) called
  * directly: a job event without Redis (world 1) runs its plan and writes under the output
  * prefix (the result checked against sums computed by hand), and malformed events are
- * refused with messages naming the problem, writing nothing.
+ * refused with messages naming the problem, writing nothing. The event's env holds for its
+ * own run only: the next event starts from the environment as it was.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,7 +49,9 @@ int main(void) {
            "{\"id\":\"g\",\"op\":\"groupby\",\"input\":\"a\",\"by\":[\"k\"],\"aggs\":{\"v\":[\"sum\"]}},"
            "{\"id\":\"s\",\"op\":\"sort\",\"input\":\"g\",\"by\":[\"k\"]},"
            "{\"op\":\"write\",\"input\":\"s\",\"path\":\"sums.csv\"}]},"
-           "\"env\":{\"CYLON_TEST_VAR\":\"x\"},\"output\":\"%s/out\"}", path, dir);
+           "\"env\":{\"CYLON_TEST_VAR\":\"x\",\"CYLON_TEST_KEEP\":\"y\"},"
+           "\"output\":\"%s/out\",\"invocation\":0}", path, dir);
+  setenv("CYLON_TEST_KEEP", "before", 1);
   CHECK_EQ_INT(handle(event, &r), CY_OK);
   CHECK(r.response && strstr(r.response, "\"rows_read\":5") && strstr(r.response, "\"rows_written\":3"));
   CHECK(r.response && strstr(r.response, "\"seconds\":{\"bootstrap\""));
@@ -56,6 +59,7 @@ int main(void) {
   snprintf(path, sizeof path, "%s/out/rank-00000/sums.csv", dir);
   CHECK_EQ_STR(slurp(path), "k,v_sum\n1,15\n2,21\n3,-7\n"); /* 10+5, 20+1, -7 */
   CHECK_EQ_STR(getenv("CYLON_TEST_VAR"), "x");
+  CHECK_EQ_STR(getenv("CYLON_TEST_KEEP"), "y");
 
   /* Refusals: each names its cause. */
   static const struct { const char *event, *type, *needle; } bad[] = {
@@ -66,6 +70,7 @@ int main(void) {
       {"{\"job\":\"j\",\"world\":0,\"plan\":{}}", "EventError", "\"world\" must be"},
       {"{\"job\":\"j\",\"world\":2,\"plan\":{}}", "EventError", "needs \"bootstrap\""},
       {"{\"job\":\"j\"}", "EventError", "\"plan\" must be"},
+      {"{\"job\":\"j\",\"invocation\":-1,\"plan\":{}}", "EventError", "\"invocation\" must be"},
       {"{\"job\":\"j\",\"plan\":{},\"env\":{\"PATH\":\"/x\"}}", "EventError", "only AWS_* and CYLON_*"},
       {"{\"job\":\"j\",\"plan\":{\"steps\":[{\"op\":\"frob\"}]}}", "PlanError", "unknown op \"frob\""},
       {"{\"job\":\"j\",\"output\":\"/tmp/x\",\"plan\":{\"steps\":[{\"id\":\"a\",\"op\":\"read\",\"path\":\"a.csv\"},"
@@ -85,6 +90,9 @@ int main(void) {
     }
     free(r.response);
   }
+  /* The first event's variables are gone again (the refused events carried none). */
+  CHECK(getenv("CYLON_TEST_VAR") == NULL);
+  CHECK_EQ_STR(getenv("CYLON_TEST_KEEP"), "before");
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   CHECK(system(cmd) == 0);
