@@ -180,15 +180,13 @@ typedef struct agg_rows {
   const uint32_t *rows;
   const uint32_t *gid;
   int64_t n;
-  int64_t base; /* rows NULL: entry e is row base + e */
 } agg_rows;
 
 /* For each entry: r is its row in R->col, gi its group. (The inner one-pass loop only
  * declares them; `continue` in the body moves on to the next entry.) */
 #define FOR_ROWS                                                              \
   for (int64_t e = 0; e < R->n; e++)                                        \
-    for (int64_t r = R->rows ? R->rows[e] : R->base + e, gi = R->gid[e], once_ = 1; once_; \
-         once_ = 0)
+    for (int64_t r = R->rows ? R->rows[e] : e, gi = R->gid[e], once_ = 1; once_; once_ = 0)
 
 static cy_status overflow(const agg_state *s, cy_error *err) {
   cy_error_set(err, "the sum of column '%s' overflows int64", s->agg.column);
@@ -433,7 +431,7 @@ bool cy_agg_reads_values(const agg_state *s) {
 cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p,
                                const cy_column *values, cy_error *err) {
   int64_t start = g->start[p];
-  agg_rows R = {s->col, g->rows + start, g->gid + start, g->start[p + 1] - start, 0};
+  agg_rows R = {s->col, g->rows + start, g->gid + start, g->start[p + 1] - start};
   if (values && cy_agg_reads_values(s)) {
     R.col = values;
     R.rows = NULL;
@@ -463,9 +461,9 @@ bool cy_agg_combinable(const cy_aggregate *agg, const cy_column *col) {
   }
 }
 
-cy_status cy_agg_run_rows(agg_state *s, const uint32_t *gid, int64_t first_row, int64_t n,
+cy_status cy_agg_run_rows(agg_state *s, const uint32_t *rows, const uint32_t *gid, int64_t n,
                           cy_error *err) {
-  agg_rows R = {s->col, NULL, gid, n, first_row};
+  agg_rows R = {s->col, rows, gid, n};
   switch (s->agg.op) {
     case CY_AGG_COUNT: case CY_AGG_COUNT_ALL: return run_count(s, &R);
     case CY_AGG_SUM: return run_sum(s, &R);

@@ -4,13 +4,16 @@
  *
  * When the groups are few enough for a table of them to stay in cache, partitioning the
  * rows by hash first (groupby.c) costs more than it saves: it writes every row number and
- * hash out and then gathers the values back through them. Here each thread takes a
- * contiguous range of rows and, a block at a time, numbers the block's keys through its own
- * open-addressing table (or, when the keys span a small range, a slot per key value) and
- * runs the aggregates over the block into its own per-group states. The threads' groups
- * are then numbered as one in order of first appearance and their states merged (cy_agg_merge), which is why only combinable aggregates take this
- * way. A thread that meets more than DIRECT_MAX_GROUPS groups stops them all and the caller
- * partitions instead (many groups: the partitioned tables fit in cache, these would not).
+ * hash out and then gathers the values back through them. Here every thread reads all the
+ * keys but owns only some of them (a share of the key range, or of the hash values), so
+ * the threads' groups are disjoint: a block at a time, a thread numbers its own rows' keys
+ * through its own table (a slot per key value when the keys span a small range, else open
+ * addressing) and runs the aggregates over those rows into its own per-group states. Each
+ * group's rows are thus seen by one thread in row order (float sums come out exactly as a
+ * serial sum would), and the threads' groups and states are simply laid end to end. Only
+ * aggregates that cy_agg_run_rows runs take this way. A thread that meets more than
+ * DIRECT_MAX_GROUPS groups stops them all and the caller partitions instead (with many
+ * groups, the partitions' tables fit in cache and these would not).
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -19,18 +22,19 @@
 
 enum { DIRECT_BLOCK = 2048, DIRECT_FIRST_SLOTS = 1024 };
 #define DIRECT_MAX_GROUPS ((int64_t)1 << 18)
-/* Keys spanning at most this many values index a thread's slots directly (2 MiB). */
+/* Keys spanning at most this many values index the slots directly (2 MiB in all). */
 #define DIRECT_DENSE_SPAN ((uint64_t)1 << 19)
 
 /* One thread's groups and aggregate states. */
 typedef struct local_groups {
-  uint32_t *slots;     /* open addressing on the key's hash: group + 1, 0 when empty; or
-                          with a small key range, indexed by key - lo_key */
-  uint64_t mask;       /* slots - 1 */
+  uint32_t *slots;     /* group + 1, 0 when empty: open addressing on the key's hash, or
+                          with a small key range, indexed by key - lo_key - slot_lo */
+  uint64_t mask;       /* slots - 1 (open addressing) */
+  uint64_t slot_lo, slot_n; /* small key range: the thread's share of it */
   uint64_t *keys;      /* per group: the key's 64-bit value (0 for the null key) */
   uint32_t *first;     /* per group: its first row */
   int64_t count;       /* groups */
-  uint32_t null_group; /* the null key's group, CY_NO_ROW until one is met */
+  uint32_t null_group; /* the null key's group (thread 0's), CY_NO_ROW until one is met */
   agg_state *states;   /* per aggregate, for up to DIRECT_MAX_GROUPS groups */
 } local_groups;
 
@@ -69,55 +73,67 @@ static bool new_group(local_groups *L, uint64_t key, int64_t r, uint32_t *g) {
   return true;
 }
 
+/* Which of `tasks` threads owns a key by its hash (high bits: the low bits place it). */
+static inline int64_t hash_owner(uint64_t h, int tasks) {
+  return (int64_t)(((h >> 32) * (uint64_t)tasks) >> 32);
+}
+
 static cy_status direct_task(void *ctx, int64_t t, cy_error *err) {
   direct_job *j = ctx;
   local_groups *L = &j->locals[t];
-  int64_t rows = j->k->rows, lo = rows * t / j->tasks, hi = rows * (t + 1) / j->tasks;
+  int64_t rows = j->k->rows;
   const uint64_t *ints = j->k->ints;
   const uint8_t *nulls = j->k->null_rows;
-  uint32_t gid[DIRECT_BLOCK];
-  for (int64_t b = lo; b < hi; b += DIRECT_BLOCK) {
+  uint32_t mine[DIRECT_BLOCK], gid[DIRECT_BLOCK];
+  for (int64_t b = 0; b < rows; b += DIRECT_BLOCK) {
     if (atomic_load_explicit(&j->too_many, memory_order_relaxed)) return CY_OK;
-    int64_t n = hi - b < DIRECT_BLOCK ? hi - b : DIRECT_BLOCK;
-    for (int64_t e = 0; e < n; e++) {
-      int64_t r = b + e;
+    int64_t n = rows - b < DIRECT_BLOCK ? rows - b : DIRECT_BLOCK, m = 0;
+    for (int64_t r = b; r < b + n; r++) {
+      uint32_t g;
       if (nulls && nulls[r]) {
+        if (t != 0) continue;
         if (L->null_group == CY_NO_ROW && !new_group(L, 0, r, &L->null_group)) goto too_many;
-        gid[e] = L->null_group;
-        continue;
-      }
-      uint64_t key = ints[r];
-      if (j->span) { /* a small range of keys: a slot for every key, no probing */
-        uint32_t *slot = &L->slots[key - j->lo_key];
-        if (*slot == 0) {
-          if (!new_group(L, key, r, &gid[e])) goto too_many;
-          *slot = gid[e] + 1;
-        } else {
-          gid[e] = *slot - 1;
+        g = L->null_group;
+      } else if (j->span) { /* a small range of keys: a slot for every key, no probing */
+        /* Without a branch on whose key it is (half the rows would mispredict): another
+         * thread's key reads the extra slot past the end, which is never empty, and is
+         * written down but not counted. */
+        uint64_t key = ints[r], at = key - j->lo_key - L->slot_lo;
+        bool own = at < L->slot_n;
+        at = own ? at : L->slot_n;
+        if (L->slots[at] == 0) {
+          if (!new_group(L, key, r, &g)) goto too_many;
+          L->slots[at] = g + 1;
         }
+        mine[m] = (uint32_t)r;
+        gid[m] = L->slots[at] - 1;
+        m += own;
         continue;
-      }
-      uint64_t at = cy_hash_u64(key) & L->mask;
-      for (;;) {
-        uint32_t s = L->slots[at];
-        if (s == 0) {
-          if (!new_group(L, key, r, &gid[e])) goto too_many;
-          L->slots[at] = gid[e] + 1;
-          if ((uint64_t)L->count * 2 > L->mask + 1 && !grow_slots(L)) {
-            cy_error_set(err, "out of memory grouping rows");
-            return CY_ENOMEM;
+      } else {
+        uint64_t key = ints[r], h = cy_hash_u64(key);
+        if (j->tasks > 1 && hash_owner(h, j->tasks) != t) continue;
+        for (uint64_t at = h & L->mask;; at = (at + 1) & L->mask) {
+          uint32_t s = L->slots[at];
+          if (s == 0) {
+            if (!new_group(L, key, r, &g)) goto too_many;
+            L->slots[at] = g + 1;
+            if ((uint64_t)L->count * 2 > L->mask + 1 && !grow_slots(L)) {
+              cy_error_set(err, "out of memory grouping rows");
+              return CY_ENOMEM;
+            }
+            break;
           }
-          break;
+          if (L->keys[s - 1] == key) {
+            g = s - 1;
+            break;
+          }
         }
-        if (L->keys[s - 1] == key) {
-          gid[e] = s - 1;
-          break;
-        }
-        at = (at + 1) & L->mask;
       }
+      mine[m] = (uint32_t)r;
+      gid[m++] = g;
     }
-    for (int32_t a = 0; a < j->nstates; a++)
-      CY_RETURN_NOT_OK(cy_agg_run_rows(&L->states[a], gid, b, n, err));
+    for (int32_t a = 0; m > 0 && a < j->nstates; a++)
+      CY_RETURN_NOT_OK(cy_agg_run_rows(&L->states[a], mine, gid, m, err));
   }
   return CY_OK;
 too_many:
@@ -137,7 +153,8 @@ static cy_status local_init(local_groups *L, uint64_t span, const agg_state *pro
                             int32_t nstates, cy_error *err) {
   L->mask = DIRECT_FIRST_SLOTS - 1;
   L->null_group = CY_NO_ROW;
-  L->slots = calloc(span ? span : DIRECT_FIRST_SLOTS, sizeof(uint32_t));
+  L->slots = calloc(span ? L->slot_n + 1 : DIRECT_FIRST_SLOTS, sizeof(uint32_t));
+  if (span && L->slots) L->slots[L->slot_n] = 1; /* the extra slot: never empty */
   /* Room for the most groups up front: untouched pages cost nothing. */
   L->keys = malloc(DIRECT_MAX_GROUPS * sizeof(uint64_t));
   L->first = malloc(DIRECT_MAX_GROUPS * sizeof(uint32_t));
@@ -197,73 +214,38 @@ static cy_status key_range(direct_job *job, cy_error *err) {
   return CY_OK;
 }
 
-/* Number the threads' groups as one (thread 0's first, each in its order of first
- * appearance: so the groups come in the order their keys first appear in the table), then
- * merge each thread's states into states. */
+/* Lay the threads' groups end to end (they are disjoint) with their states. */
 static cy_status combine(direct_job *j, agg_state *states, int64_t *groups, uint32_t **first,
                          cy_error *err) {
   int64_t total = 0;
   for (int t = 0; t < j->tasks; t++) total += j->locals[t].count;
-  uint64_t cap = 16;
-  while (cap < (uint64_t)total * 2) cap <<= 1;
-  uint32_t *slots = calloc(cap, sizeof(uint32_t));
-  uint64_t *keys = malloc(((size_t)total + 1) * sizeof(uint64_t));
   uint32_t *firsts = malloc(((size_t)total + 1) * sizeof(uint32_t));
-  uint32_t **to = calloc((size_t)j->tasks, sizeof(uint32_t *));
-  cy_status st = slots && keys && firsts && to ? CY_OK : CY_ENOMEM;
-  uint32_t count = 0, null_group = CY_NO_ROW;
-  for (int t = 0; st == CY_OK && t < j->tasks; t++) {
-    const local_groups *L = &j->locals[t];
-    if ((to[t] = malloc(((size_t)L->count + 1) * sizeof(uint32_t))) == NULL) {
-      st = CY_ENOMEM;
-      break;
-    }
-    for (int64_t i = 0; i < L->count; i++) {
-      if ((uint32_t)i == L->null_group) {
-        if (null_group == CY_NO_ROW) {
-          null_group = count++;
-          firsts[null_group] = L->first[i];
-        }
-        to[t][i] = null_group;
-        continue;
-      }
-      uint64_t key = L->keys[i], at = cy_hash_u64(key) & (cap - 1);
-      for (;;) {
-        uint32_t s = slots[at];
-        if (s == 0) {
-          slots[at] = count + 1;
-          keys[count] = key;
-          firsts[count] = L->first[i];
-          to[t][i] = count++;
-          break;
-        }
-        if (keys[s - 1] == key) {
-          to[t][i] = s - 1;
-          break;
-        }
-        at = (at + 1) & (cap - 1);
-      }
-    }
+  uint32_t *to = malloc(((size_t)total + 1) * sizeof(uint32_t));
+  if (!firsts || !to) {
+    free(firsts);
+    free(to);
+    cy_error_set(err, "out of memory grouping rows");
+    return CY_ENOMEM;
   }
-  if (st != CY_OK) cy_error_set(err, "out of memory grouping rows");
+  for (int64_t g = 0; g < total; g++) to[g] = (uint32_t)g;
+  cy_status st = CY_OK;
   int32_t a = 0;
   for (; st == CY_OK && a < j->nstates; a++) {
-    st = cy_agg_state_init(&states[a], count, err);
-    for (int t = 0; st == CY_OK && t < j->tasks; t++)
-      cy_agg_merge(&states[a], &j->locals[t].states[a], to[t], j->locals[t].count);
+    st = cy_agg_state_init(&states[a], total, err);
+    for (int t = 0, at = 0; st == CY_OK && t < j->tasks; at += (int)j->locals[t++].count)
+      cy_agg_merge(&states[a], &j->locals[t].states[a], to + at, j->locals[t].count);
   }
+  for (int t = 0, at = 0; t < j->tasks; at += (int)j->locals[t++].count)
+    memcpy(firsts + at, j->locals[t].first, (size_t)j->locals[t].count * sizeof(uint32_t));
+  free(to);
   if (st != CY_OK) {
     for (int32_t b = 0; b < a; b++) cy_agg_state_reset(&states[b]);
     free(firsts);
-  } else {
-    *groups = count;
-    *first = firsts;
+    return st;
   }
-  for (int t = 0; to && t < j->tasks; t++) free(to[t]);
-  free(to);
-  free(slots);
-  free(keys);
-  return st;
+  *groups = total;
+  *first = firsts;
+  return CY_OK;
 }
 
 cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int32_t nstates,
@@ -280,13 +262,19 @@ cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int
     hash_keys_reset(&k);
     return CY_OK;
   }
-  int tasks = k.rows < 65536 ? 1 : cy_num_threads();
+  /* Every thread reads every key: worth it from a few blocks a thread. */
+  int tasks = cy_num_threads();
+  while (tasks > 1 && k.rows < (int64_t)tasks * 2 * DIRECT_BLOCK) tasks--;
   direct_job job = {&k, 0, 0, nstates, tasks, calloc((size_t)tasks, sizeof(local_groups)), 0};
   cy_status st = job.locals ? CY_OK : CY_ENOMEM;
   if (st == CY_OK) st = key_range(&job, err);
   if (st != CY_OK) cy_error_set(err, "out of memory grouping rows");
-  for (int t = 0; st == CY_OK && t < tasks; t++)
-    st = local_init(&job.locals[t], job.span, states, nstates, err);
+  for (int t = 0; st == CY_OK && t < tasks; t++) {
+    local_groups *L = &job.locals[t];
+    L->slot_lo = job.span * (uint64_t)t / (uint64_t)tasks;
+    L->slot_n = job.span * (uint64_t)(t + 1) / (uint64_t)tasks - L->slot_lo;
+    st = local_init(L, job.span, states, nstates, err);
+  }
   if (st == CY_OK) st = cy_parallel_for_n(tasks, tasks, direct_task, &job, err);
   if (st == CY_OK && !atomic_load(&job.too_many)) {
     st = combine(&job, states, groups, first, err);
