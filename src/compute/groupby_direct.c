@@ -11,9 +11,10 @@
  * addressing) and runs the aggregates over those rows into its own per-group states. Each
  * group's rows are thus seen by one thread in row order (float sums come out exactly as a
  * serial sum would), and the threads' groups and states are simply laid end to end. Only
- * aggregates that cy_agg_run_rows runs take this way. A thread that meets more than
- * DIRECT_MAX_GROUPS groups stops them all and the caller partitions instead (with many
- * groups, the partitions' tables fit in cache and these would not).
+ * aggregates that cy_agg_run_rows runs take this way. With open addressing, a thread that
+ * meets more than DIRECT_HASH_GROUPS groups stops them all and the caller partitions
+ * instead (with many groups, the partitions' tables fit in cache and these would not; the
+ * limit is low so that little work is lost then).
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@
 #include "compute/groupby.h"
 
 enum { DIRECT_BLOCK = 2048, DIRECT_FIRST_SLOTS = 1024 };
-#define DIRECT_MAX_GROUPS ((int64_t)1 << 18)
+#define DIRECT_HASH_GROUPS ((int64_t)1 << 16)
 /* Keys spanning at most this many values index the slots directly (2 MiB in all). */
 #define DIRECT_DENSE_SPAN ((uint64_t)1 << 19)
 
@@ -35,7 +36,8 @@ typedef struct local_groups {
   uint32_t *first;     /* per group: its first row */
   int64_t count;       /* groups */
   uint32_t null_group; /* the null key's group (thread 0's), CY_NO_ROW until one is met */
-  agg_state *states;   /* per aggregate, for up to DIRECT_MAX_GROUPS groups */
+  int64_t cap;         /* most groups: the share of the key range, or DIRECT_HASH_GROUPS */
+  agg_state *states;   /* per aggregate, for cap groups */
 } local_groups;
 
 typedef struct direct_job {
@@ -66,7 +68,7 @@ static bool grow_slots(local_groups *L) {
 
 /* A new group for row r with key value key; false when there are too many. */
 static bool new_group(local_groups *L, uint64_t key, int64_t r, uint32_t *g) {
-  if (L->count >= DIRECT_MAX_GROUPS) return false;
+  if (L->count >= L->cap) return false;
   *g = (uint32_t)L->count++;
   L->keys[*g] = key;
   L->first[*g] = (uint32_t)r;
@@ -156,8 +158,9 @@ static cy_status local_init(local_groups *L, uint64_t span, const agg_state *pro
   L->slots = calloc(span ? L->slot_n + 1 : DIRECT_FIRST_SLOTS, sizeof(uint32_t));
   if (span && L->slots) L->slots[L->slot_n] = 1; /* the extra slot: never empty */
   /* Room for the most groups up front: untouched pages cost nothing. */
-  L->keys = malloc(DIRECT_MAX_GROUPS * sizeof(uint64_t));
-  L->first = malloc(DIRECT_MAX_GROUPS * sizeof(uint32_t));
+  L->cap = span ? (int64_t)L->slot_n + 1 : DIRECT_HASH_GROUPS; /* + 1: the null key */
+  L->keys = malloc((size_t)L->cap * sizeof(uint64_t));
+  L->first = malloc((size_t)L->cap * sizeof(uint32_t));
   L->states = calloc((size_t)nstates + 1, sizeof(agg_state));
   if (!L->slots || !L->keys || !L->first || !L->states) {
     cy_error_set(err, "out of memory grouping rows");
@@ -167,7 +170,7 @@ static cy_status local_init(local_groups *L, uint64_t span, const agg_state *pro
     L->states[a].agg = proto[a].agg;
     L->states[a].col = proto[a].col;
     L->states[a].out_type = proto[a].out_type;
-    CY_RETURN_NOT_OK(cy_agg_state_init(&L->states[a], DIRECT_MAX_GROUPS, err));
+    CY_RETURN_NOT_OK(cy_agg_state_init(&L->states[a], L->cap, err));
   }
   return CY_OK;
 }
