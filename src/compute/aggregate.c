@@ -44,6 +44,8 @@ cy_status cy_agg_parse(const char *name, cy_agg_op *out, cy_error *err) {
 }
 
 static bool is_float(cy_type_id id) { return id == CY_FLOAT32 || id == CY_FLOAT64; }
+/* Whether the aggregate's input is floating point (count_all has no input). */
+static bool s_is_float(const agg_state *s) { return s->col && is_float(s->col->type.id); }
 static bool summable(cy_type_id id) { return cy_type_is_numeric(id) || id == CY_BOOL; }
 
 cy_status cy_agg_output_type(const cy_aggregate *agg, const cy_column *col, cy_type *out,
@@ -81,11 +83,15 @@ typedef struct welford {
   double mean, m2;
 } welford;
 
-typedef struct mean_acc {
-  __int128 isum; /* integers: exact */
-  double fsum;   /* floats */
+typedef struct mean_acc { /* integers: exact */
+  __int128 isum;
   int64_t n;
 } mean_acc;
+
+typedef struct fmean_acc { /* floats: half the size, so more groups stay in cache */
+  double fsum;
+  int64_t n;
+} fmean_acc;
 
 /* How the kernels keep state, by op and input. */
 static bool keeps_rows(const agg_state *s) {
@@ -97,7 +103,7 @@ static bool keeps_rows(const agg_state *s) {
 
 static size_t state_size(const agg_state *s) {
   switch (s->agg.op) {
-    case CY_AGG_MEAN: return sizeof(mean_acc);
+    case CY_AGG_MEAN: return is_float(s->col->type.id) ? sizeof(fmean_acc) : sizeof(mean_acc);
     case CY_AGG_VAR: case CY_AGG_STD: return sizeof(welford);
     case CY_AGG_SUM: return is_float(s->col->type.id) ? sizeof(double) : sizeof(__int128);
     default: return keeps_rows(s) ? sizeof(uint32_t) : 8;
@@ -192,6 +198,14 @@ static cy_status run_sum(agg_state *s, const agg_rows *R) {
   bool nulls = c->null_count > 0;
   if (is_float(c->type.id)) {
     double *acc = s->values;
+    if (c->type.id == CY_FLOAT64 && !nulls) { /* the common case, in a tight loop */
+      const double *v = (const double *)c->values->data + c->offset;
+      FOR_ROWS {
+        acc[gi] += v[r];
+        s->valid[gi] = 1;
+      }
+      return CY_OK;
+    }
     FOR_ROWS {
       if (nulls && !cy_column_is_valid(c, r)) continue;
       acc[gi] += as_double(c, r);
@@ -225,16 +239,29 @@ static cy_status run_sum(agg_state *s, const agg_rows *R) {
 
 static cy_status run_mean(agg_state *s, const agg_rows *R) {
   const cy_column *c = R->col;
-  bool nulls = c->null_count > 0, fl = is_float(c->type.id), tb = false;
+  bool nulls = c->null_count > 0, tb = false;
+  if (is_float(c->type.id)) {
+    fmean_acc *acc = s->values;
+    if (c->type.id == CY_FLOAT64 && !nulls) { /* the common case, in a tight loop */
+      const double *v = (const double *)c->values->data + c->offset;
+      FOR_ROWS {
+        acc[gi].fsum += v[r];
+        acc[gi].n++;
+      }
+      return CY_OK;
+    }
+    FOR_ROWS {
+      if (nulls && !cy_column_is_valid(c, r)) continue;
+      acc[gi].fsum += as_double(c, r);
+      acc[gi].n++;
+    }
+    return CY_OK;
+  }
   mean_acc *acc = s->values;
   FOR_ROWS {
     if (nulls && !cy_column_is_valid(c, r)) continue;
-    if (fl) {
-      acc[gi].fsum += as_double(c, r);
-    } else {
-      acc[gi].isum += c->type.id == CY_UINT64 ? (__int128)((const uint64_t *)c->values->data)[c->offset + r]
-                                              : (__int128)as_int(c, r, &tb);
-    }
+    acc[gi].isum += c->type.id == CY_UINT64 ? (__int128)((const uint64_t *)c->values->data)[c->offset + r]
+                                            : (__int128)as_int(c, r, &tb);
     acc[gi].n++;
   }
   return CY_OK;
@@ -422,6 +449,98 @@ cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p,
   }
 }
 
+bool cy_agg_combinable(const cy_aggregate *agg, const cy_column *col) {
+  switch (agg->op) {
+    case CY_AGG_COUNT: case CY_AGG_COUNT_ALL: case CY_AGG_SUM: case CY_AGG_MEAN:
+    case CY_AGG_VAR: case CY_AGG_STD:
+      return true;
+    case CY_AGG_MIN: case CY_AGG_MAX: /* by value, not by remembering a row */
+      return col->type.id == CY_INT64 || col->type.id == CY_FLOAT64;
+    default:
+      return false;
+  }
+}
+
+cy_status cy_agg_run_rows(agg_state *s, const uint32_t *rows, const uint32_t *gid, int64_t n,
+                          cy_error *err) {
+  agg_rows R = {s->col, rows, gid, n};
+  switch (s->agg.op) {
+    case CY_AGG_COUNT: case CY_AGG_COUNT_ALL: return run_count(s, &R);
+    case CY_AGG_SUM: return run_sum(s, &R);
+    case CY_AGG_MEAN: return run_mean(s, &R);
+    case CY_AGG_VAR: case CY_AGG_STD: return run_welford(s, &R);
+    case CY_AGG_MIN: case CY_AGG_MAX:
+      if (!s->by_row) return run_minmax_typed(s, &R);
+      /* fall through */
+    default:
+      cy_error_set(err, "the %s of '%s' cannot run over row ranges", cy_agg_name(s->agg.op),
+                   s->agg.column ? s->agg.column : "");
+      return CY_EINVAL;
+  }
+}
+
+void cy_agg_merge(agg_state *dst, const agg_state *src, const uint32_t *to, int64_t n) {
+  bool fl = s_is_float(dst);
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t g = to[i];
+    switch (dst->agg.op) {
+      case CY_AGG_COUNT: case CY_AGG_COUNT_ALL:
+        ((int64_t *)dst->values)[g] += ((const int64_t *)src->values)[i];
+        dst->valid[g] = 1; /* a count is never null */
+        break;
+      case CY_AGG_SUM:
+        if (!src->valid[i]) break;
+        if (fl) ((double *)dst->values)[g] += ((const double *)src->values)[i];
+        else ((__int128 *)dst->values)[g] += ((const __int128 *)src->values)[i];
+        dst->valid[g] = 1;
+        break;
+      case CY_AGG_MEAN: {
+        if (fl) {
+          const fmean_acc *a = &((const fmean_acc *)src->values)[i];
+          fmean_acc *b = &((fmean_acc *)dst->values)[g];
+          b->fsum += a->fsum;
+          b->n += a->n;
+        } else {
+          const mean_acc *a = &((const mean_acc *)src->values)[i];
+          mean_acc *b = &((mean_acc *)dst->values)[g];
+          b->isum += a->isum;
+          b->n += a->n;
+        }
+        break;
+      }
+      case CY_AGG_VAR: case CY_AGG_STD: { /* Chan et al.'s pairwise update */
+        const welford *a = &((const welford *)src->values)[i];
+        welford *b = &((welford *)dst->values)[g];
+        if (a->n == 0) break;
+        if (b->n == 0) {
+          *b = *a;
+          break;
+        }
+        double na = (double)a->n, nb = (double)b->n, d = a->mean - b->mean;
+        b->mean += d * na / (na + nb);
+        b->m2 += a->m2 + d * d * na * nb / (na + nb);
+        b->n += a->n;
+        break;
+      }
+      default: { /* min or max of int64 or float64 (cy_agg_combinable) */
+        if (!src->valid[i]) break;
+        bool is_max = dst->agg.op == CY_AGG_MAX, take = !dst->valid[g];
+        if (!fl) {
+          int64_t x = ((const int64_t *)src->values)[i], y = ((int64_t *)dst->values)[g];
+          if (take || (is_max ? x > y : x < y)) ((int64_t *)dst->values)[g] = x;
+        } else {
+          double x = ((const double *)src->values)[i], y = ((double *)dst->values)[g];
+          take = take || (isnan(x) ? (is_max && !isnan(y))
+                          : isnan(y) ? !is_max : is_max ? x > y : x < y);
+          if (take) ((double *)dst->values)[g] = x;
+        }
+        dst->valid[g] = 1;
+        break;
+      }
+    }
+  }
+}
+
 cy_status cy_agg_finish(agg_state *s, int64_t groups, cy_column **out, cy_error *err) {
   if (s->by_row) return cy_column_take32(s->col, s->values, groups, out, err);
   double *d = NULL;
@@ -446,9 +565,15 @@ cy_status cy_agg_finish(agg_state *s, int64_t groups, cy_column **out, cy_error 
     }
     for (int64_t gg = 0; gg < groups; gg++) {
       if (s->agg.op == CY_AGG_MEAN) {
-        mean_acc *a = &((mean_acc *)s->values)[gg];
-        d[gg] = is_float(s->col->type.id) ? a->fsum / (double)a->n : (double)a->isum / (double)a->n;
-        s->valid[gg] = a->n > 0;
+        if (is_float(s->col->type.id)) {
+          fmean_acc *a = &((fmean_acc *)s->values)[gg];
+          d[gg] = a->fsum / (double)a->n;
+          s->valid[gg] = a->n > 0;
+        } else {
+          mean_acc *a = &((mean_acc *)s->values)[gg];
+          d[gg] = (double)a->isum / (double)a->n;
+          s->valid[gg] = a->n > 0;
+        }
       } else {
         welford *w = &((welford *)s->values)[gg];
         double var = w->n > 1 ? w->m2 / (double)(w->n - 1) : 0;

@@ -5,7 +5,8 @@
  * on all threads, gives each partition's distinct keys consecutive group numbers through a
  * small open-addressing table. The aggregates then run a partition at a time
  * (aggregate.c), and the key columns of the output are gathered from each group's first
- * row. Null keys are a group of their own, as in SQL.
+ * row. Null keys are a group of their own, as in SQL. One 64-bit key with few groups and
+ * only combinable aggregates takes a way without partitioning (groupby_direct.c).
  */
 #include <stdlib.h>
 
@@ -216,21 +217,32 @@ static cy_status run_groupby(cy_table *table, const char *const *by, int32_t num
     }
     if (st == CY_OK) st = cy_agg_output_type(&aggs[a], s->col, &s->out_type, err);
   }
-  if (st == CY_OK) st = cy_grouping_make(table, keys, num_by, &g, err);
-  for (int32_t a = 0; st == CY_OK && a < num_aggs; a++)
-    st = cy_agg_state_init(&states[a], g.groups, err);
-  if (st == CY_OK) {
-    agg_job job = {states, num_aggs, &g};
-    st = cy_parallel_for(g.nparts, aggregate_partition, &job, err);
+  /* One 64-bit key and few groups: no partitioning (groupby_direct.c). */
+  bool direct = false;
+  uint32_t *direct_first = NULL;
+  int64_t groups = 0;
+  if (st == CY_OK && num_by == 1)
+    st = cy_groupby_direct(table, keys[0], states, num_aggs, &groups, &direct_first, &direct,
+                           err);
+  if (st == CY_OK && !direct) {
+    st = cy_grouping_make(table, keys, num_by, &g, err);
+    groups = g.groups;
+    for (int32_t a = 0; st == CY_OK && a < num_aggs; a++)
+      st = cy_agg_state_init(&states[a], g.groups, err);
+    if (st == CY_OK) {
+      agg_job job = {states, num_aggs, &g};
+      st = cy_parallel_for(g.nparts, aggregate_partition, &job, err);
+    }
   }
+  const uint32_t *first = direct ? direct_first : g.first;
   for (int32_t c = 0; st == CY_OK && c < num_by; c++) {
     /* Keys from each group's first row; a group-by without keys has none. */
-    st = cy_column_take32(table->columns[keys[c]], g.first, g.groups, &cols[c], err);
+    st = cy_column_take32(table->columns[keys[c]], first, groups, &cols[c], err);
     names[c] = strdup(table->schema.fields[keys[c]].name);
     if (names[c] == NULL) st = CY_ENOMEM;
   }
   for (int32_t a = 0; st == CY_OK && a < num_aggs; a++) {
-    st = cy_agg_finish(&states[a], g.groups, &cols[num_by + a], err);
+    st = cy_agg_finish(&states[a], groups, &cols[num_by + a], err);
     char buf[256];
     default_name(&aggs[a], buf, sizeof buf);
     if (st == CY_OK && (names[num_by + a] = strdup(buf)) == NULL) st = CY_ENOMEM;
@@ -242,6 +254,7 @@ static cy_status run_groupby(cy_table *table, const char *const *by, int32_t num
   }
   for (int32_t a = 0; states && a < num_aggs; a++) cy_agg_state_reset(&states[a]);
   cy_grouping_reset(&g);
+  free(direct_first);
   free(states);
   free(keys);
   free(cols);

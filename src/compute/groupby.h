@@ -56,6 +56,23 @@ bool cy_agg_reads_values(const agg_state *s);
  * partition's values of the aggregate's column in entry order. */
 cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p,
                                const cy_column *values, cy_error *err);
+/* Whether per-group states of the aggregate over disjoint sets of rows combine into the
+ * state over their union (count, sum, mean, var, std; min and max of int64 and float64). */
+bool cy_agg_combinable(const cy_aggregate *agg, const cy_column *col);
+/* Run a combinable aggregate over rows rows[0..n), row rows[e] in group gid[e]. */
+cy_status cy_agg_run_rows(agg_state *s, const uint32_t *rows, const uint32_t *gid, int64_t n,
+                          cy_error *err);
+/* Combine the state of src's groups [0, n) into dst's groups to[0..n) (same aggregate). */
+void cy_agg_merge(agg_state *dst, const agg_state *src, const uint32_t *to, int64_t n);
+
+/* Group by one key held as 64-bit values (hash_keys' ints) and run combinable aggregates
+ * in the same pass over the rows, each group's rows in row order (groupby_direct.c). When the key has more distinct values
+ * than suit this way, returns CY_OK with *done false and the caller partitions instead;
+ * otherwise initialises states for *groups groups and gives each group's first row in
+ * *first (malloc'd). */
+cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int32_t nstates,
+                            int64_t *groups, uint32_t **first, bool *done, cy_error *err);
+
 /* The result column of an aggregate (consumes its per-group values). */
 cy_status cy_agg_finish(agg_state *s, int64_t groups, cy_column **out, cy_error *err);
 

@@ -332,6 +332,24 @@ static void join_run_reset(join_run *r) {
   memset(r, 0, sizeof(*r)); /* safe to reset again */
 }
 
+typedef struct collect_job {
+  join_run *r;
+  const int64_t *at; /* per partition + 1 (the extras first): where its pairs go */
+  uint32_t *probe, *build;
+} collect_job;
+
+/* Copy one partition's pairs (i 0: the extras) into place: on all threads, since the
+ * copies also fault in the fresh arrays' pages. */
+static cy_status collect_task(void *ctx, int64_t i, cy_error *err) {
+  (void)err;
+  collect_job *j = ctx;
+  part_result *pr = i == 0 ? &j->r->extra : &j->r->results[i - 1];
+  if (pr->probe.len == 0) return CY_OK; /* its arrays may never have been made */
+  memcpy(j->probe + j->at[i], pr->probe.data, (size_t)pr->probe.len * sizeof(uint32_t));
+  memcpy(j->build + j->at[i], pr->build.data, (size_t)pr->build.len * sizeof(uint32_t));
+  return CY_OK;
+}
+
 /* Concatenate the partitions' pairs (and the extras) into two index arrays. */
 static cy_status collect_pairs(join_run *r, int64_t parts, uint32_t **probe, uint32_t **build,
                                int64_t *n, cy_error *err) {
@@ -339,22 +357,22 @@ static cy_status collect_pairs(join_run *r, int64_t parts, uint32_t **probe, uin
   for (int64_t p = 0; p < parts; p++) total += r->results[p].probe.len;
   *probe = cy_alloc((total + 1) * (int64_t)sizeof(uint32_t));
   *build = cy_alloc((total + 1) * (int64_t)sizeof(uint32_t));
-  if (!*probe || !*build) {
+  int64_t *at = malloc(((size_t)parts + 2) * sizeof(int64_t));
+  if (!*probe || !*build || !at) {
     cy_free(*probe, (total + 1) * (int64_t)sizeof(uint32_t));
     cy_free(*build, (total + 1) * (int64_t)sizeof(uint32_t));
+    free(at);
     cy_error_set(err, "out of memory collecting %lld joined rows", (long long)total);
     return CY_ENOMEM;
   }
-  int64_t at = 0;
-  for (int64_t p = -1; p < parts; p++) {
-    part_result *pr = p < 0 ? &r->extra : &r->results[p];
-    if (pr->probe.len == 0) continue; /* its arrays may never have been made */
-    memcpy(*probe + at, pr->probe.data, (size_t)pr->probe.len * sizeof(uint32_t));
-    memcpy(*build + at, pr->build.data, (size_t)pr->build.len * sizeof(uint32_t));
-    at += pr->probe.len;
-  }
+  at[0] = 0;
+  for (int64_t p = -1; p < parts; p++)
+    at[p + 2] = at[p + 1] + (p < 0 ? r->extra.probe.len : r->results[p].probe.len);
+  collect_job job = {r, at, *probe, *build};
+  cy_status st = cy_parallel_for(parts + 1, collect_task, &job, err);
+  free(at);
   *n = total;
-  return CY_OK;
+  return st;
 }
 
 cy_status cy_join_filter_left(cy_table *left, const uint8_t *matched, bool want,

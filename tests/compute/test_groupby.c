@@ -1,6 +1,7 @@
 /*
  * test_groupby.c - group-by and whole-table aggregates against hand-computed values: every
  * aggregate, null keys as a group, several keys, groups with only nulls, empty tables,
+ * many groups on one key both ways (groupby_direct.c and partitioned),
  * output names and types, and the errors (unknown column, a sum of strings, overflow).
  */
 #include <math.h>
@@ -112,9 +113,12 @@ static void test_errors(void) {
 }
 
 /* Many groups across partitions and threads: sums and counts per key checked against
- * values accumulated directly while the table text was made. */
-static void test_many_groups(void) {
-  int64_t n = 300000, groups = 40000;
+ * values accumulated directly while the table text was made. Key k is written as
+ * k * stride: stride 1 keeps the keys in a small range (groupby_direct.c's slot per key),
+ * a large one spreads them (its hash table); more groups than it takes (2^18 a thread)
+ * make it give way to partitioning part-way through. */
+static void check_many_groups(int64_t n, int64_t groups, int64_t stride, int threads) {
+  cy_set_num_threads(threads);
   int64_t *sum = calloc((size_t)groups, sizeof(int64_t)), *cnt = calloc((size_t)groups, sizeof(int64_t));
   char *text = malloc((size_t)n * 24 + 16);
   int64_t len = sprintf(text, "k,v\n");
@@ -122,7 +126,7 @@ static void test_many_groups(void) {
   for (int64_t i = 0; i < n; i++) {
     s = s * 6364136223846793005ull + 1442695040888963407ull;
     int64_t k = (int64_t)((s >> 33) % (uint64_t)groups), v = (int64_t)((s >> 13) % 1000);
-    len += sprintf(text + len, "%lld,%lld\n", (long long)k, (long long)v);
+    len += sprintf(text + len, "%lld,%lld\n", (long long)(k * stride), (long long)v);
     sum[k] += v;
     cnt[k]++;
   }
@@ -135,8 +139,9 @@ static void test_many_groups(void) {
     const int64_t *k = cy_column_data(out->columns[0]), *sm = cy_column_data(out->columns[1]);
     const int64_t *c = cy_column_data(out->columns[2]);
     for (int64_t i = 0; i < out->num_rows; i++) {
-      bad += sm[i] != sum[k[i]] || c[i] != cnt[k[i]];
-      seen += cnt[k[i]] > 0;
+      int64_t g = k[i] / stride;
+      bad += k[i] % stride != 0 || g < 0 || g >= groups || sm[i] != sum[g] || c[i] != cnt[g];
+      if (bad == 0) seen += cnt[g] > 0;
     }
     int64_t nonempty = 0;
     for (int64_t g = 0; g < groups; g++) nonempty += cnt[g] > 0;
@@ -149,6 +154,14 @@ static void test_many_groups(void) {
   free(sum);
   free(cnt);
   free(text);
+  cy_set_num_threads(0);
+}
+
+static void test_many_groups(void) {
+  check_many_groups(300000, 40000, 1, 0);
+  check_many_groups(300000, 40000, 1, 3);
+  check_many_groups(300000, 40000, 1000003, 2);
+  check_many_groups(400000, 1000000, 1000003, 1); /* past 2^18 groups */
 }
 
 int main(void) {

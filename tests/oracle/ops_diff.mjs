@@ -573,6 +573,44 @@ function groupbyCase(rand, whole) {
     order: 'multiset', approx };
 }
 
+/** A group-by that groupby_direct.c takes (one int64 or float64 key, only count, sum,
+ *  mean, var, std and min / max of int64 and float64), on keys at its edges: a small range
+ *  (a slot per key), one group, all distinct, int64 min / max (open addressing), float
+ *  keys with NaN and -0.0, empty input; nulls among keys and values. Thousands of rows
+ *  make it split the keys between threads. */
+function groupbyDirectCase(rand) {
+  const shape = rand.pick(['dense', 'single', 'distinct', 'extremes', 'float', 'wide']);
+  const n = rand.weighted([[1, 0], [1, 1], [3, rand.int(2, 100)], [6, rand.int(4500, 12000)]]);
+  let next = rand.int(-50, 50);
+  const keyGen = {
+    dense: () => BigInt(rand.int(0, rand.pick([3, 100, 2000]))),
+    single: () => 42n,
+    distinct: () => BigInt(next++ * 3),
+    extremes: () => rand.pick([INT64_MIN, INT64_MAX, INT64_MIN + 1n, INT64_MAX - 1n, 0n, -1n]),
+    float: () => rand.pick([NaN, 0, -0, 1.5, -2, Infinity, -Infinity, 1e300]),
+    wide: () => BigInt(rand.int(-1000, 1000)) * 10000000000n,
+  }[shape];
+  const key = { name: 'k', nulls: rand.pick([0, 0, 0.05, 0.5, 1]),
+    domain: { kind: shape === 'float' ? 'float' : 'int', small: shape !== 'extremes', gen: keyGen } };
+  const vals = valueNames(rand, rand.int(1, 3), ['k']).map((name) =>
+    ({ name, domain: makeDomain(rand, rand.pick(['int', 'float'])) }));
+  const t = makeTable(rand, 'l', rand.shuffle([key, ...vals]), n);
+  const ops = ['count', 'count_all', 'sum', 'mean', 'var', 'std', 'min', 'max'];
+  const aggs = [];
+  for (let i = rand.int(1, 4); i > 0; i--) {
+    const c = rand.pick(t.cols.filter((col) => col.name !== 'k'));
+    const op = rand.pick(ops);
+    const name = aggName(op, c.name);
+    if (aggs.some((a) => a.name === name)) continue;
+    aggs.push({ spec: `${c.name}:${op}`, sql: `${aggSql(op, c.name, c.kind)} AS ${q(name)}`, name,
+      approx: !!AGGS[op].approx });
+  }
+  return { op: 'groupby', tables: [t], args: ['groupby', '--by', 'k', '--agg',
+    aggs.map((a) => a.spec).join(',')],
+    sql: `SELECT k, ${aggs.map((a) => a.sql).join(', ')} FROM l GROUP BY k`,
+    order: 'multiset', approx: aggs.filter((a) => a.approx).map((a) => a.name) };
+}
+
 /** Two tables with one schema whose rows overlap. */
 function twoLikeTables(rand, big = true) {
   const names = valueNames(rand, rand.int(1, 3));
@@ -1094,6 +1132,7 @@ const OPS = [
   [14, 'join', joinCase],
   [2, 'cross_join', crossJoinCase],
   [12, 'groupby', (r) => groupbyCase(r, false)],
+  [5, 'groupby_direct', groupbyDirectCase],
   [4, 'aggregate', (r) => groupbyCase(r, true)],
   [3, 'union', (r) => setCase(r, 'union')],
   [3, 'intersect', (r) => setCase(r, 'intersect')],
