@@ -34,8 +34,8 @@
 // scaling-OP.png (gnuplot: time and efficiency against world size, a line per platform),
 // and meta.json (the machine, the load, the options). bench/scaling_model.py predicts
 // larger runs from runs.csv.
+import '../tests/oracle/openssl_legacy.mjs'; // first: may re-run this script with OpenSSL's legacy provider
 import { spawn, spawnSync } from 'node:child_process';
-import { createCipheriv } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -44,14 +44,6 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-try { // s3rver's listings use DES, which OpenSSL 3 keeps in its legacy provider
-  createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
-} catch (e) {
-  if (process.execArgv.includes('--openssl-legacy-provider')) throw e;
-  const r = spawnSync(process.execPath, ['--openssl-legacy-provider', ...process.execArgv,
-    ...process.argv.slice(1)], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');

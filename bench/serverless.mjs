@@ -22,8 +22,8 @@
 //
 // Results also go to bench/results/serverless-<time>.json. Run `uptime` alongside: on a
 // shared machine the figures move with the load, which is printed at the start and end.
+import '../tests/oracle/openssl_legacy.mjs'; // first: may re-run this script with OpenSSL's legacy provider
 import { spawn, spawnSync } from 'node:child_process';
-import { createCipheriv } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -32,14 +32,6 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-try { // s3rver's listings use DES, which OpenSSL 3 keeps in its legacy provider
-  createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
-} catch (e) {
-  if (process.execArgv.includes('--openssl-legacy-provider')) throw e;
-  const r = spawnSync(process.execPath, ['--openssl-legacy-provider', ...process.execArgv,
-    ...process.argv.slice(1)], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');

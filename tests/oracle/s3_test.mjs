@@ -18,8 +18,9 @@
 // session token, which must never appear. Servers are stopped at the end.
 // Exit status 0 when every case passed.
 
+import './openssl_legacy.mjs'; // first: may re-run this script with OpenSSL's legacy provider
 import { spawn, spawnSync } from 'node:child_process';
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -28,16 +29,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFaultProxy } from './s3_fault_proxy.mjs';
 
-// s3rver makes its ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its
-// legacy provider: without it, run this script again with the provider enabled.
-try {
-  createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
-} catch (e) {
-  if (process.execArgv.includes('--openssl-legacy-provider')) throw e;
-  const r = spawnSync(process.execPath, ['--openssl-legacy-provider', ...process.execArgv,
-    ...process.argv.slice(1)], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);

@@ -4,8 +4,8 @@
 // (the workers get no storage variables of their own: everything comes through the event)
 // and, on request, `cylon rendezvous`; then `cylon submit` runs, S3 and Redis inspection,
 // the test data (two CSV tables) and DuckDB's answer on it. Everything is stopped by stop().
+import '../oracle/openssl_legacy.mjs'; // first: may re-run this script with OpenSSL's legacy provider
 import { spawn, spawnSync } from 'node:child_process';
-import { createCipheriv } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -14,14 +14,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-try { // s3rver's listings use DES, which OpenSSL 3 keeps in its legacy provider
-  createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
-} catch (e) {
-  if (process.execArgv.includes('--openssl-legacy-provider')) throw e;
-  const r = spawnSync(process.execPath, ['--openssl-legacy-provider', ...process.execArgv,
-    ...process.argv.slice(1)], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(here, '../oracle/package.json'));
