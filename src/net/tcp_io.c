@@ -208,19 +208,41 @@ static bool start_message(tcp_comm *tc, tcp_peer *p, const tcp_frame *f) {
   int64_t first = f->a < TCP_SEG ? f->a : TCP_SEG;
   if (p->rx_msg || f->a < 0 || f->seg != first) return protocol_error(tc, p, "a bad frame");
   tcp_msg *m = calloc(1, sizeof *m);
-  cy_status st = m ? cy_buffer_alloc(f->a, &m->buf, NULL) : CY_ENOMEM;
+  if (m) {
+    m->tag = f->tag;
+    m->len = f->a;
+  }
   pthread_mutex_lock(&tc->lock);
+  /* Bound to a receive into the caller's memory of this very size: read straight there. */
+  uint8_t *into = NULL;
+  if (m) {
+    tcp_msg_arrived(tc, p, m);
+    if (m->req && m->req->into && m->req->into_len == m->len) into = m->req->into;
+    m->user = into != NULL;
+  }
+  pthread_mutex_unlock(&tc->lock);
+  /* Only this thread writes m->buf; others look at it once the message is complete. */
+  cy_status st = m == NULL ? CY_ENOMEM
+                 : into    ? cy_buffer_wrap(into, f->a, NULL, NULL, &m->buf, NULL)
+                           : cy_buffer_alloc(f->a, &m->buf, NULL);
   if (st != CY_OK) {
-    free(m);
+    pthread_mutex_lock(&tc->lock);
+    if (m) { /* its bytes are read and dropped; a receive bound to it fails */
+      m->user = false;
+      m->sink = true;
+      if (m->req) {
+        tcp_req *r = m->req;
+        r->msg = NULL;
+        m->req = NULL;
+        m->orphan = true;
+        tcp_req_fail(tc, r, CY_ENOMEM, "out of memory for a message");
+      }
+    }
     tcp_fail(tc, CY_ENOMEM, "rank %d is out of memory for a message of %lld bytes from rank %d",
              (int)tc->rank, (long long)f->a, (int)p->rank);
     pthread_mutex_unlock(&tc->lock);
-    return false;
   }
-  m->tag = f->tag;
-  m->len = f->a;
-  tcp_msg_arrived(tc, p, m);
-  pthread_mutex_unlock(&tc->lock);
+  if (m == NULL) return false;
   p->rx_msg = m;
   p->rx_left = f->seg;
   p->rx_state = RX_PAYLOAD;
@@ -287,7 +309,7 @@ static bool take_header(tcp_comm *tc, tcp_peer *p, const uint8_t *h) {
 static void take_bytes(tcp_comm *tc, tcp_peer *p, const uint8_t *src, int64_t n) {
   if (p->rx_state == RX_PAYLOAD) {
     tcp_msg *m = p->rx_msg;
-    memcpy(m->buf->data + m->got, src, (size_t)n);
+    if (!m->sink) memcpy(m->buf->data + m->got, src, (size_t)n);
     m->got += n;
     if ((p->rx_left -= n) == 0) frame_done(tc, p);
   } else {
@@ -326,7 +348,7 @@ static ssize_t read_some(tcp_peer *p, int64_t *direct) {
   struct iovec iov[2];
   int k = 0;
   *direct = 0;
-  if (p->rx_state == RX_PAYLOAD && p->stage_end == 0) {
+  if (p->rx_state == RX_PAYLOAD && p->stage_end == 0 && !p->rx_msg->sink) {
     tcp_msg *m = p->rx_msg;
     iov[k++] = (struct iovec){m->buf->data + m->got, (size_t)p->rx_left};
     *direct = p->rx_left;
@@ -445,6 +467,23 @@ static int watch_list(tcp_comm *tc, struct pollfd *pfds, int32_t *who) {
   return n;
 }
 
+/* After a failure (lock held): receives being read straight into their callers' memory
+ * are let go here, in the I/O thread, between reads, so no byte lands there once their
+ * waits have returned; the rest of such a message is read and dropped. */
+static void detach_user_receives(tcp_comm *tc) {
+  for (int32_t i = 0; i < tc->world; i++) {
+    tcp_msg *m = tc->peers[i].rx_msg;
+    if (m == NULL || !m->user || !m->detach || m->req == NULL) continue;
+    tcp_req *r = m->req;
+    r->msg = NULL;
+    r->done = true; /* its status and error were set by tcp_fail */
+    m->req = NULL;
+    m->orphan = true;
+    m->sink = true;
+    pthread_cond_broadcast(&tc->cond);
+  }
+}
+
 static void drain_wake(tcp_comm *tc) {
   char buf[256];
   while (read(tc->wake_fd[0], buf, sizeof buf) > 0) {
@@ -460,6 +499,7 @@ void *tcp_io_main(void *arg) {
     pthread_mutex_lock(&tc->lock);
     tc->wake_pending = false;
     if (tc->abort_pending) abort_sends(tc);
+    if (tc->failed) detach_user_receives(tc);
     bool stop = tc->stopping || pfds == NULL || who == NULL;
     int n = stop ? 0 : watch_list(tc, pfds, who);
     pthread_mutex_unlock(&tc->lock);
