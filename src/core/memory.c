@@ -17,9 +17,9 @@
  * profile of the shuffle had half its time in the kernel's clear_page; operators that
  * run one after another (the shuffles of a join, chunk after chunk of a send) allocate
  * blocks of the same sizes again and again, which the kept blocks serve. A kept block is
- * NOT zeroed again: cy_alloc never promised zeroes (cy_buffer_alloc_zeroed memsets). Builds
- * with -DCYLON_MEMORY_AUDIT fill every large block with garbage and treat blocks from
- * CYLON_MEMORY_AUDIT bytes up as large, so that tests catch any code relying on zeroes.
+ * NOT zeroed again: cy_alloc never promised zeroes (cy_buffer_alloc_zeroed memsets). With
+ * CYLON_MEMORY_AUDIT=1 in the environment every block cy_alloc hands out (and every byte a
+ * resize adds) is filled with garbage, so that tests catch code relying on zeroes.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -27,11 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#ifdef CYLON_MEMORY_AUDIT
-#define HUGE_BLOCK ((int64_t)(CYLON_MEMORY_AUDIT))
-#else
 #define HUGE_BLOCK ((int64_t)4 << 20)
-#endif
 #define HUGE_PAGE ((int64_t)2 << 20)
 #define KEEP_BYTES ((int64_t)1 << 30)
 #define KEEP_BLOCKS 64
@@ -56,6 +52,20 @@ static void account(int64_t delta) {
 int64_t cy_memory_current(void) { return atomic_load(&g_current); }
 int64_t cy_memory_peak(void) { return atomic_load(&g_peak); }
 void cy_memory_reset_peak(void) { atomic_store(&g_peak, atomic_load(&g_current)); }
+
+/* CYLON_MEMORY_AUDIT: -1 not read yet, then 0 or 1. */
+static _Atomic int g_audit = -1;
+
+/* Fill [p, p + n) with garbage when auditing. */
+static void audit_fill(void *p, int64_t n) {
+  int a = atomic_load_explicit(&g_audit, memory_order_relaxed);
+  if (a < 0) {
+    const char *e = getenv("CYLON_MEMORY_AUDIT");
+    a = e != NULL && e[0] != 0 && strcmp(e, "0") != 0;
+    atomic_store_explicit(&g_audit, a, memory_order_relaxed);
+  }
+  if (a && p != NULL && n > 0) memset(p, 0xA5, (size_t)n);
+}
 
 static int64_t round_up(int64_t n, int64_t to) { return (n + to - 1) / to * to; }
 
@@ -128,14 +138,13 @@ void *cy_alloc(int64_t size) {
   if (size >= HUGE_BLOCK) {
     void *h = take_kept(round_up(size, HUGE_PAGE));
     if (h == NULL) h = map_huge(size);
-#ifdef CYLON_MEMORY_AUDIT
-    if (h) memset(h, 0xA5, (size_t)size);
-#endif
+    audit_fill(h, size);
     if (h) account(size);
     return h;
   }
   void *p = NULL;
   if (posix_memalign(&p, CY_ALIGNMENT, size > 0 ? (size_t)size : 1) != 0) return NULL;
+  audit_fill(p, size);
   account(size);
   return p;
 }
@@ -148,6 +157,7 @@ void *cy_realloc(void *ptr, int64_t old_size, int64_t new_size) {
     int64_t old_len = round_up(old_size, HUGE_PAGE), new_len = round_up(new_size, HUGE_PAGE);
     void *p = old_len == new_len ? ptr : mremap(ptr, (size_t)old_len, (size_t)new_len, MREMAP_MAYMOVE);
     if (p == MAP_FAILED) return NULL;
+    if (new_size > old_size) audit_fill((char *)p + old_size, new_size - old_size);
     account(new_size - old_size);
     return p;
   }
@@ -172,6 +182,7 @@ void *cy_realloc(void *ptr, int64_t old_size, int64_t new_size) {
       p = q;
     }
   }
+  if (new_size > old_size) audit_fill((char *)p + old_size, new_size - old_size);
   account(new_size - old_size);
   return p;
 }

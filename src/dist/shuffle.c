@@ -12,6 +12,9 @@
  * and concatenated, so rows with equal keys keep their global order (rank, then row):
  * keep first / last and first / last aggregates rely on that.
  *
+ * Tables of fixed-width columns without nulls take a direct path instead (below): no
+ * index, no per-destination tables and no concatenation; the rows land in place.
+ *
  * The destination comes from the high half of the hash, not the low bits: the local hash
  * tables that run after a shuffle index by the low bits, which would otherwise all be
  * equal modulo the world size on one rank.
@@ -70,8 +73,8 @@ static cy_status hash_keys_of(cy_table *table, const int32_t *keys, int32_t n,
  * once and posts a receive for every chunk straight into its place (rank order, as the
  * general path concatenates). Sending hashes a block of rows at a time and scatters each
  * column's values into one fixed-size chunk per destination (our own rows go directly into
- * the output); a chunk goes out when it holds SCATTER_CHUNK rows, so both sides know every
- * message's size in advance. Memory touched besides the output is a few chunks: on
+ * the output); a chunk goes out when it holds chunk_rows rows (the rest of the block moves
+ * to the next chunk), so both sides know every message's size in advance. Memory touched besides the output is a few chunks: on
  * virtual machines the first touch of fresh pages is what a shuffle's time goes to. */
 
 #define SCATTER_BLOCK ((int64_t)16384)         /* rows hashed at a time */
