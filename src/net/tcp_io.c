@@ -203,46 +203,48 @@ static bool protocol_error(tcp_comm *tc, tcp_peer *p, const char *what) {
   return false;
 }
 
-/* A message starts: allocate its buffer and match it. */
+/* The oldest receive posted on p for tag, when it wants exactly len bytes in its
+ * caller's memory (lock held); NULL otherwise. */
+static tcp_req *posted_into(tcp_peer *p, int32_t tag, int64_t len) {
+  for (tcp_req *r = p->posted_head; r; r = r->next)
+    if (r->tag == tag) return r->into && r->into_len == len ? r : NULL;
+  return NULL;
+}
+
+/* A message starts: give it a buffer, then match it. Its buffer is set before anybody
+ * else can see it: the caller's memory when the receive it will be bound to (the oldest
+ * posted for its tag) reads into it, else a buffer of its own. */
 static bool start_message(tcp_comm *tc, tcp_peer *p, const tcp_frame *f) {
   int64_t first = f->a < TCP_SEG ? f->a : TCP_SEG;
   if (p->rx_msg || f->a < 0 || f->seg != first) return protocol_error(tc, p, "a bad frame");
   tcp_msg *m = calloc(1, sizeof *m);
+  cy_status st = m ? CY_OK : CY_ENOMEM;
+  bool listed = false;
   if (m) {
     m->tag = f->tag;
     m->len = f->a;
-  }
-  pthread_mutex_lock(&tc->lock);
-  /* Bound to a receive into the caller's memory of this very size: read straight there. */
-  uint8_t *into = NULL;
-  if (m) {
-    tcp_msg_arrived(tc, p, m);
-    if (m->req && m->req->into && m->req->into_len == m->len) into = m->req->into;
-    m->user = into != NULL;
-  }
-  pthread_mutex_unlock(&tc->lock);
-  /* Only this thread writes m->buf; others look at it once the message is complete. */
-  cy_status st = m == NULL ? CY_ENOMEM
-                 : into    ? cy_buffer_wrap(into, f->a, NULL, NULL, &m->buf, NULL)
-                           : cy_buffer_alloc(f->a, &m->buf, NULL);
-  if (st != CY_OK) {
     pthread_mutex_lock(&tc->lock);
-    if (m) { /* its bytes are read and dropped; a receive bound to it fails */
-      m->user = false;
-      m->sink = true;
-      if (m->req) {
-        tcp_req *r = m->req;
-        r->msg = NULL;
-        m->req = NULL;
-        m->orphan = true;
-        tcp_req_fail(tc, r, CY_ENOMEM, "out of memory for a message");
-      }
+    tcp_req *r = tc->failed ? NULL : posted_into(p, f->tag, f->a);
+    if (r) st = cy_buffer_wrap(r->into, f->a, NULL, NULL, &m->buf, NULL);
+    if (r && st == CY_OK) {
+      m->user = true;
+      tcp_msg_arrived(tc, p, m); /* bound to r */
+      listed = true;
     }
+    pthread_mutex_unlock(&tc->lock);
+  }
+  if (st == CY_OK && !listed) st = cy_buffer_alloc(f->a, &m->buf, NULL);
+  pthread_mutex_lock(&tc->lock);
+  if (st != CY_OK) {
+    if (m) cy_buffer_release(m->buf);
+    free(m);
     tcp_fail(tc, CY_ENOMEM, "rank %d is out of memory for a message of %lld bytes from rank %d",
              (int)tc->rank, (long long)f->a, (int)p->rank);
     pthread_mutex_unlock(&tc->lock);
+    return false;
   }
-  if (m == NULL) return false;
+  if (!listed) tcp_msg_arrived(tc, p, m);
+  pthread_mutex_unlock(&tc->lock);
   p->rx_msg = m;
   p->rx_left = f->seg;
   p->rx_state = RX_PAYLOAD;
