@@ -54,6 +54,8 @@ typedef struct cy_comm_request {
   void *impl;        /**< the backend's state */
   cy_buffer *data;   /**< for a receive, once complete: the message (caller's reference) */
   int32_t peer, tag;
+  void *into;        /**< cy_comm_irecv_into: where the message goes (NULL otherwise) */
+  int64_t into_len;  /**< cy_comm_irecv_into: the bytes expected there */
 } cy_comm_request;
 
 /** Operations of reductions. */
@@ -116,6 +118,13 @@ cy_status cy_comm_isend(cy_comm *comm, int32_t dest, int32_t tag, const void *da
 /** Start receiving the next message from rank src with tag (any size). */
 cy_status cy_comm_irecv(cy_comm *comm, int32_t src, int32_t tag, cy_comm_request *req,
                         cy_error *err);
+/** Start receiving the next message from rank src with tag into the caller's memory: the
+ *  message must be exactly len bytes (a message of another size fails the wait, naming
+ *  both sizes). into must stay valid until cy_comm_wait returns for the request; after a
+ *  successful wait the bytes are there and req->data is NULL. A backend that can, reads
+ *  the message straight into it (tcp); the others copy it there when it is waited for. */
+cy_status cy_comm_irecv_into(cy_comm *comm, int32_t src, int32_t tag, void *into, int64_t len,
+                             cy_comm_request *req, cy_error *err);
 /** Wait for a request to complete (or its deadline; the error names the peer). On return,
  *  success or not, the request is finished: a send's data is no longer used, and a
  *  receive's message is in req->data (the caller's reference; NULL on failure). Waiting

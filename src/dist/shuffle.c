@@ -12,6 +12,9 @@
  * and concatenated, so rows with equal keys keep their global order (rank, then row):
  * keep first / last and first / last aggregates rely on that.
  *
+ * Tables of fixed-width columns without nulls take a direct path instead (below): no
+ * index, no per-destination tables and no concatenation; the rows land in place.
+ *
  * The destination comes from the high half of the hash, not the low bits: the local hash
  * tables that run after a shuffle index by the low bits, which would otherwise all be
  * equal modulo the world size on one rank.
@@ -62,6 +65,338 @@ static cy_status hash_keys_of(cy_table *table, const int32_t *keys, int32_t n,
   return st;
 }
 
+/* ---- fixed-width tables: scatter straight into place --------------------------------- */
+
+/* When every column is fixed width (not bool) and no rank has nulls, the shuffle moves
+ * raw values only, with no headers and no intermediate tables: the ranks first share how
+ * many rows each sends to each (one allgather), so every rank allocates its output columns
+ * once and posts a receive for every chunk straight into its place (rank order, as the
+ * general path concatenates). Sending hashes a block of rows at a time and scatters each
+ * column's values into one fixed-size chunk per destination (our own rows go directly into
+ * the output); a chunk goes out when it holds chunk_rows rows (the rest of the block moves
+ * to the next chunk), so both sides know every message's size in advance. Memory touched besides the output is a few chunks: on
+ * virtual machines the first touch of fresh pages is what a shuffle's time goes to. */
+
+#define SCATTER_BLOCK ((int64_t)16384)         /* rows hashed at a time */
+#define SCATTER_CHUNK_BYTES ((int64_t)1 << 20) /* a chunk of rows, all columns */
+#define SCATTER_SPARE 4                        /* chunks in flight beyond one per peer */
+
+typedef struct scatter_chunk {
+  struct scatter_chunk *next; /* free list, or the in-flight queue */
+  uint8_t *mem;               /* column c at mem + col_at[c] */
+  int64_t rows;
+  cy_comm_request *reqs;      /* one send per column while in flight */
+} scatter_chunk;
+
+typedef struct scatter {
+  cy_comm *comm;
+  int32_t world, me, ncols;
+  int64_t *width, *col_at; /* per column: value bytes; offset in a chunk */
+  int64_t chunk_rows, block, cap_rows, chunk_mem; /* block: rows hashed at a time */
+  scatter_chunk **active;  /* per destination (NULL for us) */
+  scatter_chunk *free_list, *flight_head, *flight_tail;
+  scatter_chunk *all_chunks[]; /* every chunk made, to free */
+} scatter;
+
+/* Rows per chunk: SCATTER_CHUNK_BYTES (or a smaller chunk_bytes) of rows, at least one;
+ * the same on every rank, as the schema is. */
+static int64_t scatter_chunk_rows(int64_t row_bytes, int64_t chunk_bytes) {
+  int64_t bytes = chunk_bytes > 0 && chunk_bytes < SCATTER_CHUNK_BYTES ? chunk_bytes
+                                                                       : SCATTER_CHUNK_BYTES;
+  int64_t rows = bytes / row_bytes;
+  return rows > 0 ? rows : 1;
+}
+
+/* Bytes per row when the table can take the fixed-width path, else 0. */
+static int64_t fixed_row_bytes(const cy_table *table) {
+  int64_t bytes = 0;
+  for (int32_t i = 0; i < table->schema.num_fields; i++) {
+    cy_type_id id = table->columns[i]->type.id;
+    int bits = cy_type_bit_width(id);
+    if (id == CY_BOOL || cy_type_is_var_width(id) || bits <= 0 || bits % 8) return 0;
+    bytes += bits / 8;
+  }
+  return bytes;
+}
+
+static cy_status scatter_wait_oldest(scatter *s, cy_error *err) {
+  scatter_chunk *c = s->flight_head;
+  s->flight_head = c->next;
+  if (s->flight_head == NULL) s->flight_tail = NULL;
+  cy_status st = cy_comm_wait_all(s->comm, s->ncols, c->reqs, err);
+  c->next = s->free_list;
+  s->free_list = c;
+  return st;
+}
+
+/* A chunk to fill: a free one, a new one, or the oldest in flight once it is out. */
+static cy_status scatter_take(scatter *s, int32_t *nchunks, scatter_chunk **out,
+                              cy_error *err) {
+  *out = NULL;
+  if (s->free_list == NULL && *nchunks >= s->world - 1 + SCATTER_SPARE)
+    CY_RETURN_NOT_OK(scatter_wait_oldest(s, err));
+  scatter_chunk *c = s->free_list;
+  if (c) {
+    s->free_list = c->next;
+  } else {
+    c = calloc(1, sizeof *c);
+    if (c) c->reqs = calloc((size_t)s->ncols, sizeof *c->reqs);
+    if (c && c->reqs) c->mem = cy_alloc(s->chunk_mem);
+    if (c == NULL || c->reqs == NULL || c->mem == NULL) {
+      if (c) free(c->reqs);
+      free(c);
+      cy_error_set(err, "shuffle: out of memory for a chunk of %lld bytes", (long long)s->chunk_mem);
+      return CY_ENOMEM;
+    }
+    s->all_chunks[(*nchunks)++] = c;
+  }
+  c->rows = 0;
+  c->next = NULL;
+  *out = c;
+  return CY_OK;
+}
+
+/* Send the first `rows` rows of d's chunk; what is beyond them moves to a fresh chunk. */
+static cy_status scatter_send(scatter *s, int32_t d, int64_t rows, int32_t *nchunks,
+                              cy_error *err) {
+  scatter_chunk *c = s->active[d];
+  for (int32_t k = 0; k < s->ncols; k++) {
+    cy_status st = cy_comm_isend(s->comm, d, DIST_TAG, c->mem + s->col_at[k], rows * s->width[k],
+                                 &c->reqs[k], err);
+    if (st != CY_OK) {
+      cy_error tmp;
+      cy_comm_wait_all(s->comm, k, c->reqs, &tmp);
+      memset(c->reqs, 0, (size_t)s->ncols * sizeof *c->reqs);
+      return st;
+    }
+  }
+  if (s->flight_tail) s->flight_tail->next = c;
+  else s->flight_head = c;
+  s->flight_tail = c;
+  s->active[d] = NULL;
+  scatter_chunk *n = NULL;
+  CY_RETURN_NOT_OK(scatter_take(s, nchunks, &n, err));
+  n->rows = c->rows - rows;
+  for (int32_t k = 0; k < s->ncols && n->rows > 0; k++) /* only reads the chunk in flight */
+    memcpy(n->mem + s->col_at[k], c->mem + s->col_at[k] + rows * s->width[k],
+           (size_t)(n->rows * s->width[k]));
+  s->active[d] = n;
+  return CY_OK;
+}
+
+/* Copy rows [0, n) of src (w bytes each) to base[dest[i]] + pos[dest[i]]++ * w. */
+static void scatter_values(const uint8_t *src, int64_t n, int64_t w, const uint32_t *dest,
+                           uint8_t *const *base, int64_t *pos) {
+#define SCATTER_AS(T)                                                              \
+  for (int64_t i = 0; i < n; i++) {                                                \
+    uint32_t d = dest[i];                                                          \
+    memcpy(base[d] + pos[d]++ * (int64_t)sizeof(T), src + i * (int64_t)sizeof(T),  \
+           sizeof(T));                                                             \
+  }
+  switch (w) {
+    case 8: SCATTER_AS(uint64_t); break;
+    case 4: SCATTER_AS(uint32_t); break;
+    case 2: SCATTER_AS(uint16_t); break;
+    case 1: SCATTER_AS(uint8_t); break;
+    default:
+      for (int64_t i = 0; i < n; i++) {
+        uint32_t d = dest[i];
+        memcpy(base[d] + pos[d]++ * w, src + i * w, (size_t)w);
+      }
+  }
+#undef SCATTER_AS
+}
+
+/* Hash rows [lo, lo + n) of table and put each row's destination in dest. */
+static cy_status block_dests(cy_table *table, int64_t lo, int64_t n, const int32_t *keys,
+                             int32_t nkeys, const cy_type *hash_types, uint64_t *hashes,
+                             uint32_t *dest, int32_t world, cy_error *err) {
+  cy_table *slice = NULL;
+  CY_RETURN_NOT_OK(cy_table_slice(table, lo, n, &slice, err));
+  cy_status st = hash_keys_of(slice, keys, nkeys, hash_types, hashes, err);
+  cy_table_release(slice);
+  for (int64_t i = 0; st == CY_OK && i < n; i++) dest[i] = (uint32_t)dest_of(hashes[i], world);
+  return st;
+}
+
+/* The fixed-width shuffle. *taken is false (and nothing is sent) when some rank has
+ * nulls: then every rank takes the general path. */
+static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *keys,
+                               int32_t nkeys, const cy_type *hash_types, int64_t row_bytes,
+                               int64_t chunk_bytes, cy_table **out, bool *taken,
+                               cy_error *err) {
+  *taken = false;
+  int32_t world = cy_comm_world_size(comm), me = cy_comm_rank(comm);
+  int32_t ncols = table->schema.num_fields;
+  int64_t rows = table->num_rows;
+  int64_t max_chunks = (int64_t)world - 1 + SCATTER_SPARE;
+  scatter *s = calloc(1, sizeof *s + (size_t)max_chunks * sizeof(scatter_chunk *));
+  int64_t *mine = calloc((size_t)world + 1, sizeof *mine); /* counts per dest, then nulls */
+  int64_t *got = calloc((size_t)world + 1, sizeof *got);   /* rows from each source */
+  int64_t *fill = calloc((size_t)world, sizeof *fill);
+  uint8_t **base = calloc((size_t)world, sizeof *base);
+  uint64_t *hashes = malloc((size_t)SCATTER_BLOCK * sizeof *hashes);
+  uint32_t *dest = malloc((size_t)SCATTER_BLOCK * sizeof *dest);
+  cy_buffer **all = NULL, **bufs = NULL;
+  cy_column **cols = NULL;
+  const char **names = NULL;
+  cy_comm_request *rreqs = NULL;
+  int64_t nrreqs = 0;
+  int32_t nchunks = 0;
+  cy_status st = CY_OK;
+  if (s && (s->width = calloc((size_t)ncols * 2 + 1, sizeof(int64_t))) != NULL)
+    s->col_at = s->width + ncols;
+  if (!s || !s->width || !mine || !got || !fill || !base || !hashes || !dest) {
+    cy_error_set(err, "shuffle: out of memory");
+    st = CY_ENOMEM;
+  }
+  if (st == CY_OK) {
+    s->chunk_rows = scatter_chunk_rows(row_bytes, chunk_bytes);
+    s->block = s->chunk_rows < SCATTER_BLOCK ? s->chunk_rows : SCATTER_BLOCK;
+    s->cap_rows = s->chunk_rows + s->block;
+  }
+  /* pass 1: rows per destination (and whether we have nulls), shared with everybody */
+  for (int32_t k = 0; st == CY_OK && k < ncols; k++)
+    if (table->columns[k]->null_count > 0) mine[world] = 1;
+  for (int64_t lo = 0; st == CY_OK && lo < rows; lo += s->block) {
+    int64_t n = rows - lo < s->block ? rows - lo : s->block;
+    st = block_dests(table, lo, n, keys, nkeys, hash_types, hashes, dest, world, err);
+    for (int64_t i = 0; st == CY_OK && i < n; i++) mine[dest[i]]++;
+  }
+  if (st == CY_OK) st = cy_comm_allgather(comm, mine, (int64_t)(world + 1) * 8, &all, err);
+  int64_t total = 0, my_base = 0;
+  bool nulls = false;
+  for (int32_t r = 0; st == CY_OK && r < world; r++) {
+    const int64_t *theirs = (const int64_t *)all[r]->data;
+    if (all[r]->size != (int64_t)(world + 1) * 8) {
+      cy_error_set(err, "shuffle: rank %d sent %lld bytes of counts", (int)r, (long long)all[r]->size);
+      st = CY_EINVAL;
+      break;
+    }
+    nulls = nulls || theirs[world] != 0;
+    got[r] = theirs[me];
+    if (r == me) my_base = total;
+    total += got[r];
+  }
+  if (all) cy_comm_buffers_free(comm, all);
+  if (st != CY_OK || nulls) goto done;
+  *taken = true;
+
+  /* the output columns, and a receive for every chunk into its place */
+  s->comm = comm, s->world = world, s->me = me, s->ncols = ncols;
+  for (int32_t k = 0; k < ncols; k++) {
+    s->width[k] = cy_type_bit_width(table->columns[k]->type.id) / 8;
+    s->col_at[k] = s->chunk_mem;
+    s->chunk_mem += s->cap_rows * s->width[k];
+  }
+  s->active = calloc((size_t)world, sizeof *s->active);
+  bufs = calloc((size_t)ncols + 1, sizeof *bufs);
+  cols = calloc((size_t)ncols + 1, sizeof *cols);
+  names = calloc((size_t)ncols + 1, sizeof *names);
+  int64_t max_reqs = 0;
+  for (int32_t r = 0; r < world; r++)
+    if (r != me) max_reqs += (got[r] + s->chunk_rows - 1) / s->chunk_rows * ncols;
+  rreqs = calloc((size_t)max_reqs + 1, sizeof *rreqs);
+  if (!s->active || !bufs || !cols || !names || !rreqs) {
+    cy_error_set(err, "shuffle: out of memory");
+    st = CY_ENOMEM;
+  }
+  for (int32_t k = 0; st == CY_OK && k < ncols; k++)
+    st = cy_buffer_alloc(total * s->width[k], &bufs[k], err);
+  for (int32_t r = 0; st == CY_OK && r < world; r++) {
+    int64_t from = 0;
+    for (int32_t q = 0; q < r; q++) from += got[q];
+    if (r == me) continue;
+    for (int64_t c = 0; st == CY_OK && c < got[r]; c += s->chunk_rows) {
+      int64_t n = got[r] - c < s->chunk_rows ? got[r] - c : s->chunk_rows;
+      for (int32_t k = 0; st == CY_OK && k < ncols; k++) {
+        st = cy_comm_irecv_into(comm, r, DIST_TAG, bufs[k]->data + (from + c) * s->width[k],
+                                n * s->width[k], &rreqs[nrreqs], err);
+        if (st == CY_OK) nrreqs++;
+      }
+    }
+  }
+
+  /* pass 2: scatter block by block; a destination's chunk goes out when full */
+  for (int32_t d = 0; st == CY_OK && d < world; d++)
+    if (d != me && mine[d] > 0) st = scatter_take(s, &nchunks, &s->active[d], err);
+  int64_t my_fill = 0;
+  for (int64_t lo = 0; st == CY_OK && lo < rows; lo += s->block) {
+    int64_t n = rows - lo < s->block ? rows - lo : s->block;
+    st = block_dests(table, lo, n, keys, nkeys, hash_types, hashes, dest, world, err);
+    for (int32_t k = 0; st == CY_OK && k < ncols; k++) {
+      const cy_column *col = table->columns[k];
+      for (int32_t d = 0; d < world; d++) {
+        if (d == me) {
+          base[d] = bufs[k]->data + my_base * s->width[k];
+          fill[d] = my_fill;
+        } else if (s->active[d]) {
+          base[d] = s->active[d]->mem + s->col_at[k];
+          fill[d] = s->active[d]->rows;
+        }
+      }
+      scatter_values((const uint8_t *)cy_column_data(col) + lo * s->width[k], n, s->width[k],
+                     dest, base, fill);
+    }
+    if (st != CY_OK) break;
+    my_fill = fill[me];
+    for (int32_t k = 1; st == CY_OK && k < world; k++) {
+      int32_t d = (me + k) % world;
+      if (s->active[d] == NULL) continue;
+      s->active[d]->rows = fill[d];
+      while (st == CY_OK && s->active[d]->rows >= s->chunk_rows)
+        st = scatter_send(s, d, s->chunk_rows, &nchunks, err);
+    }
+  }
+  for (int32_t k = 1; st == CY_OK && k < world; k++) {
+    int32_t d = (me + k) % world;
+    if (s->active[d] && s->active[d]->rows > 0) st = scatter_send(s, d, s->active[d]->rows, &nchunks, err);
+  }
+  if (st != CY_OK) dist_fail(comm, st, err);
+  {
+    cy_error tmp;
+    cy_status rst = cy_comm_wait_all(comm, (int32_t)nrreqs, rreqs, st == CY_OK ? err : &tmp);
+    if (st == CY_OK) st = rst;
+    while (s->flight_head) {
+      cy_status fst = scatter_wait_oldest(s, st == CY_OK ? err : &tmp);
+      if (st == CY_OK) st = fst;
+    }
+  }
+  for (int32_t k = 0; st == CY_OK && k < ncols; k++) {
+    names[k] = table->schema.fields[k].name;
+    st = cy_column_make(table->columns[k]->type, total, 0, 0, NULL, bufs[k], NULL, &cols[k], err);
+    bufs[k] = NULL;
+  }
+  if (st == CY_OK) st = cy_table_make(ncols, names, cols, out, err);
+
+done:
+  for (int32_t k = 0; bufs && k < ncols; k++) cy_buffer_release(bufs[k]);
+  for (int32_t k = 0; cols && k < ncols; k++) cy_column_release(cols[k]);
+  for (int32_t i = 0; i < nchunks; i++) {
+    cy_free(s->all_chunks[i]->mem, s->chunk_mem);
+    free(s->all_chunks[i]->reqs);
+    free(s->all_chunks[i]);
+  }
+  if (s) {
+    free(s->active);
+    free(s->width);
+  }
+  free(s);
+  free(bufs);
+  free(cols);
+  free(names);
+  free(rreqs);
+  free(mine);
+  free(got);
+  free(fill);
+  free(base);
+  free(hashes);
+  free(dest);
+  return st;
+}
+
+/* ---- the general path ---------------------------------------------------------------- */
+
 /* Send rows idx[0..n) of table to dest in chunks (at least one message, the last marked). */
 static cy_status send_rows(cy_comm *comm, wire_outbox *box, int32_t dest, cy_table *table,
                            const int64_t *idx, int64_t n, int64_t rows_per_chunk,
@@ -96,6 +431,16 @@ cy_status dist_shuffle_idx(cy_comm *comm, cy_table *table, const int32_t *keys, 
     for (int32_t i = 0; all && i < n; i++) all[i] = i;
     keys = all;
     hash_types = NULL;
+  }
+  int64_t row_bytes = fixed_row_bytes(table);
+  if (row_bytes > 0 && (keys != NULL || n == 0)) {
+    bool taken = false;
+    cy_status fst = shuffle_fixed(comm, table, keys, n, hash_types, row_bytes, chunk_bytes, out,
+                                  &taken, err);
+    if (fst != CY_OK || taken) {
+      free(all);
+      return dist_fail(comm, fst, err);
+    }
   }
   /* cy_alloc: large blocks come on huge pages, so filling them costs few page faults */
   int64_t tmp_bytes = (rows > 0 ? rows : 1) * 8;

@@ -31,14 +31,22 @@
 static uint32_t next_seq(cy_comm *comm) { return atomic_fetch_add(&comm->coll_seq, 1); }
 
 /* Wait for n posted requests; post_status is a posting failure (with its message in err)
- * to report after the posted ones are finished. */
+ * to report after the posted ones are finished. On failure no message is kept: those
+ * that did arrive are released (and their data set to NULL). */
 static cy_status finish(cy_comm *comm, cy_comm_request *reqs, int32_t n, cy_status post_status,
                         cy_error *err) {
-  if (post_status == CY_OK) return cy_comm_wait_all(comm, n, reqs, err);
-  comm->ops->abort(comm, err ? err->message : "a collective failed");
-  cy_comm_wait_all(comm, n, reqs, NULL);
-  for (int32_t i = 0; i < n; i++) cy_buffer_release(reqs[i].data);
-  return post_status;
+  cy_status st = post_status;
+  if (post_status == CY_OK) {
+    st = cy_comm_wait_all(comm, n, reqs, err);
+  } else {
+    comm->ops->abort(comm, err ? err->message : "a collective failed");
+    cy_comm_wait_all(comm, n, reqs, NULL);
+  }
+  for (int32_t i = 0; i < n && st != CY_OK; i++) {
+    cy_buffer_release(reqs[i].data);
+    reqs[i].data = NULL;
+  }
+  return st;
 }
 
 static cy_status out_of_memory(cy_error *err) {

@@ -204,13 +204,49 @@ cy_status cy_comm_irecv(cy_comm *comm, int32_t src, int32_t tag, cy_comm_request
   return comm_irecv(comm, src, tag, req, err);
 }
 
+cy_status cy_comm_irecv_into(cy_comm *comm, int32_t src, int32_t tag, void *into, int64_t len,
+                             cy_comm_request *req, cy_error *err) {
+  CY_RETURN_NOT_OK(check_tag(tag, err));
+  CY_RETURN_NOT_OK(check_peer(comm, "receive", src, req, err));
+  if (len < 0 || (len > 0 && into == NULL)) {
+    cy_error_set(err, "receive: %lld bytes into %p", (long long)len, into);
+    return CY_EINVAL;
+  }
+  req->peer = src;
+  req->tag = tag;
+  req->into = into;
+  req->into_len = len;
+  if (comm->ops->irecv_into) return comm->ops->irecv_into(comm, src, tag, into, len, req, err);
+  return comm->ops->irecv(comm, src, tag, req, err);
+}
+
 cy_status cy_comm_wait(cy_comm *comm, cy_comm_request *req, cy_error *err) {
   return cy_comm_wait_all(comm, 1, req, err);
 }
 
+/* A received message of an irecv_into request to its place (unless the backend read it
+ * there already); the first failure is kept in *st. */
+static void land_message(cy_comm_request *req, cy_status *st, cy_error *err) {
+  cy_buffer *b = req->data;
+  req->data = NULL;
+  if (b == NULL) return;
+  if (b->size != req->into_len) {
+    if (*st == CY_OK)
+      cy_error_set(err, "receive from rank %d: a message of %lld bytes where %lld were expected",
+                   (int)req->peer, (long long)b->size, (long long)req->into_len);
+    *st = *st == CY_OK ? CY_EINVAL : *st;
+  } else if (b->data != req->into && b->size > 0) {
+    memcpy(req->into, b->data, (size_t)b->size);
+  }
+  cy_buffer_release(b);
+}
+
 cy_status cy_comm_wait_all(cy_comm *comm, int32_t n, cy_comm_request *reqs, cy_error *err) {
   if (n <= 0) return CY_OK;
-  return comm->ops->wait_all(comm, n, reqs, err);
+  cy_status st = comm->ops->wait_all(comm, n, reqs, err);
+  for (int32_t i = 0; i < n; i++)
+    if (reqs[i].into) land_message(&reqs[i], &st, err);
+  return st;
 }
 
 /* ---- collectives: the backend's own, else the generic ones -------------------------- */

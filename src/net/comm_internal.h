@@ -72,6 +72,11 @@ typedef struct comm_ops {
                      cy_comm_request *req, cy_error *err);
   cy_status (*irecv)(cy_comm *comm, int32_t src, int32_t tag, cy_comm_request *req,
                      cy_error *err);
+  /* Optional: receive into the caller's memory (req->into, req->into_len are set). The
+   * message may still come back in req->data (then the shell copies it into place); one
+   * read straight into req->into comes back as a buffer whose data is req->into. */
+  cy_status (*irecv_into)(cy_comm *comm, int32_t src, int32_t tag, void *into, int64_t len,
+                          cy_comm_request *req, cy_error *err);
   /* Wait for n requests; on return every one of them is finished and its impl freed (a
    * receive's message in req->data on success). The first failure is reported. */
   cy_status (*wait_all)(cy_comm *comm, int32_t n, cy_comm_request *reqs, cy_error *err);

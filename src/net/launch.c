@@ -4,7 +4,8 @@
  *
  * The launcher opens the rendezvous on a loopback port first, then starts the workers
  * (fork + execve of a program, or fork + a function) with CYLON_RANK, CYLON_WORLD_SIZE,
- * CYLON_BOOTSTRAP_ADDR and CYLON_JOB set and their standard error on a pipe. One poll
+ * CYLON_BOOTSTRAP_ADDR and CYLON_JOB set (and CYLON_NUM_THREADS, when unset, to the
+ * cores shared out among them) and their standard error on a pipe. One poll
  * loop then serves the rendezvous, passes each worker's stderr on line by line with a
  * "[rank r] " prefix (one write per line, so lines of different ranks do not interleave),
  * and reaps the workers. A worker that ends before reaching the rendezvous fails it at
@@ -82,12 +83,21 @@ static bool ours(const char *entry) {
   return false;
 }
 
+/* Compute threads of each of n ranks on this machine: its cores shared out, at least one,
+ * so that n ranks never run more threads than cores (oversubscribed ranks slow each other
+ * down at every barrier). CYLON_NUM_THREADS, when set, wins. */
+static int local_rank_threads(int32_t n) {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  long t = cpus > 0 && n > 0 ? cpus / n : 1;
+  return t > 0 ? (int)t : 1;
+}
+
 /* The exec'd workers' environment: ours without CYLON_* bootstrap variables, plus the
  * launch's (CYLON_RANK is rewritten per worker before its fork). */
 static cy_status build_env(launch *l, cy_error *err) {
   size_t n = 0, k = 0;
   while (environ[n]) n++;
-  l->envp = calloc(n + 5, sizeof *l->envp);
+  l->envp = calloc(n + 6, sizeof *l->envp);
   if (l->envp == NULL) return cy_error_set(err, "out of memory"), CY_ENOMEM;
   for (size_t i = 0; i < n; i++)
     if (!ours(environ[i]) && (l->envp[k++] = strdup(environ[i])) == NULL) goto oom;
@@ -96,6 +106,10 @@ static cy_status build_env(launch *l, cy_error *err) {
   for (int i = 0; i < 3; i++) {
     if (i == 0) snprintf(buf, sizeof buf, extra[i], (int)l->n);
     else snprintf(buf, sizeof buf, extra[i], i == 1 ? l->addr : l->job);
+    if ((l->envp[k++] = strdup(buf)) == NULL) goto oom;
+  }
+  if (getenv("CYLON_NUM_THREADS") == NULL) {
+    snprintf(buf, sizeof buf, "CYLON_NUM_THREADS=%d", local_rank_threads(l->n));
     if ((l->envp[k++] = strdup(buf)) == NULL) goto oom;
   }
   l->env_rank = k;
@@ -135,6 +149,10 @@ static void become_worker(launch *l, int32_t r, int err_w) {
   setenv("CYLON_BOOTSTRAP_ADDR", l->addr, 1);
   setenv("CYLON_JOB", l->job, 1);
   unsetenv("CYLON_BOOTSTRAP_SERVE");
+  if (getenv("CYLON_NUM_THREADS") == NULL) {
+    snprintf(buf, sizeof buf, "%d", local_rank_threads(l->n));
+    setenv("CYLON_NUM_THREADS", buf, 1);
+  }
   int rc = l->opts->run(l->opts->ctx);
   exit(rc & 0xff);
 }

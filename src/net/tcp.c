@@ -110,6 +110,12 @@ void tcp_fail(tcp_comm *tc, cy_status status, const char *fmt, ...) {
   va_end(ap);
   for (tcp_req *r = tc->live; r; r = r->live_next) {
     if (r->done || r->is_send) continue; /* sends are the I/O thread's (abort_sends) */
+    if (r->msg && r->msg->user) { /* being read into its caller's memory: see detach */
+      r->status = status;
+      r->error = tc->fail_msg;
+      r->msg->detach = true;
+      continue;
+    }
     if (r->msg) {
       r->msg->req = NULL;
       r->msg->orphan = true;
@@ -238,11 +244,14 @@ static tcp_msg *take_unexpected(tcp_peer *p, int32_t tag) {
   return NULL;
 }
 
-static cy_status tcp_irecv(cy_comm *comm, int32_t src, int32_t tag, cy_comm_request *req,
-                           cy_error *err) {
+/* A receive; into (NULL for none) is where its message goes when it arrives after this. */
+static cy_status post_recv(cy_comm *comm, int32_t src, int32_t tag, void *into, int64_t len,
+                           cy_comm_request *req, cy_error *err) {
   tcp_comm *tc = comm->impl;
   tcp_req *r;
   CY_RETURN_NOT_OK(new_req(false, src, tag, 0, &r, err));
+  r->into = into;
+  r->into_len = len;
   pthread_mutex_lock(&tc->lock);
   tcp_peer *p = &tc->peers[src];
   tcp_msg *m = tc->failed ? NULL : take_unexpected(p, tag);
@@ -268,6 +277,16 @@ static cy_status tcp_irecv(cy_comm *comm, int32_t src, int32_t tag, cy_comm_requ
   pthread_mutex_unlock(&tc->lock);
   req->impl = r;
   return CY_OK;
+}
+
+static cy_status tcp_irecv(cy_comm *comm, int32_t src, int32_t tag, cy_comm_request *req,
+                           cy_error *err) {
+  return post_recv(comm, src, tag, NULL, 0, req, err);
+}
+
+static cy_status tcp_irecv_into(cy_comm *comm, int32_t src, int32_t tag, void *into,
+                                int64_t len, cy_comm_request *req, cy_error *err) {
+  return post_recv(comm, src, tag, into, len, req, err);
 }
 
 /* ---- waiting ------------------------------------------------------------------------ */
@@ -489,6 +508,7 @@ static void tcp_abort(cy_comm *comm, const char *why) {
 static const comm_ops tcp_ops = {
     .isend = tcp_isend,
     .irecv = tcp_irecv,
+    .irecv_into = tcp_irecv_into,
     .wait_all = tcp_wait_all,
     .abort = tcp_abort,
     .close = tcp_close,

@@ -72,6 +72,8 @@ typedef struct tcp_req {
   const char *error; /* on failure: a message that outlives the request */
   int32_t peer, tag;
   int64_t len;    /* send: bytes */
+  uint8_t *into;  /* irecv_into: the caller's memory for exactly into_len bytes */
+  int64_t into_len;
   cy_buffer *buf; /* receive: the message, once done */
   tcp_msg *msg;   /* receive: the incoming message it is bound to, while it arrives */
 } tcp_req;
@@ -85,6 +87,10 @@ struct tcp_msg {
   tcp_req *req;  /* the receive it completes, or NULL */
   bool complete;
   bool orphan;   /* nobody will take it (the communicator failed): drop when complete */
+  bool user;     /* buf wraps its receive's caller memory (irecv_into): only the I/O thread
+                    finishes that receive, so no byte lands there after its wait returns */
+  bool detach;   /* user, and the communicator failed: the I/O thread lets go of it */
+  bool sink;     /* let go: the rest of its bytes are read and dropped (I/O thread) */
 };
 
 /* An entry of a peer's send queue: a user's message, or bytes of our own (BYE, FAIL,

@@ -203,23 +203,47 @@ static bool protocol_error(tcp_comm *tc, tcp_peer *p, const char *what) {
   return false;
 }
 
-/* A message starts: allocate its buffer and match it. */
+/* The oldest receive posted on p for tag, when it wants exactly len bytes in its
+ * caller's memory (lock held); NULL otherwise. */
+static tcp_req *posted_into(tcp_peer *p, int32_t tag, int64_t len) {
+  for (tcp_req *r = p->posted_head; r; r = r->next)
+    if (r->tag == tag) return r->into && r->into_len == len ? r : NULL;
+  return NULL;
+}
+
+/* A message starts: give it a buffer, then match it. Its buffer is set before anybody
+ * else can see it: the caller's memory when the receive it will be bound to (the oldest
+ * posted for its tag) reads into it, else a buffer of its own. */
 static bool start_message(tcp_comm *tc, tcp_peer *p, const tcp_frame *f) {
   int64_t first = f->a < TCP_SEG ? f->a : TCP_SEG;
   if (p->rx_msg || f->a < 0 || f->seg != first) return protocol_error(tc, p, "a bad frame");
   tcp_msg *m = calloc(1, sizeof *m);
-  cy_status st = m ? cy_buffer_alloc(f->a, &m->buf, NULL) : CY_ENOMEM;
+  cy_status st = m ? CY_OK : CY_ENOMEM;
+  bool listed = false;
+  if (m) {
+    m->tag = f->tag;
+    m->len = f->a;
+    pthread_mutex_lock(&tc->lock);
+    tcp_req *r = tc->failed ? NULL : posted_into(p, f->tag, f->a);
+    if (r) st = cy_buffer_wrap(r->into, f->a, NULL, NULL, &m->buf, NULL);
+    if (r && st == CY_OK) {
+      m->user = true;
+      tcp_msg_arrived(tc, p, m); /* bound to r */
+      listed = true;
+    }
+    pthread_mutex_unlock(&tc->lock);
+  }
+  if (st == CY_OK && !listed) st = cy_buffer_alloc(f->a, &m->buf, NULL);
   pthread_mutex_lock(&tc->lock);
   if (st != CY_OK) {
+    if (m) cy_buffer_release(m->buf);
     free(m);
     tcp_fail(tc, CY_ENOMEM, "rank %d is out of memory for a message of %lld bytes from rank %d",
              (int)tc->rank, (long long)f->a, (int)p->rank);
     pthread_mutex_unlock(&tc->lock);
     return false;
   }
-  m->tag = f->tag;
-  m->len = f->a;
-  tcp_msg_arrived(tc, p, m);
+  if (!listed) tcp_msg_arrived(tc, p, m);
   pthread_mutex_unlock(&tc->lock);
   p->rx_msg = m;
   p->rx_left = f->seg;
@@ -287,7 +311,7 @@ static bool take_header(tcp_comm *tc, tcp_peer *p, const uint8_t *h) {
 static void take_bytes(tcp_comm *tc, tcp_peer *p, const uint8_t *src, int64_t n) {
   if (p->rx_state == RX_PAYLOAD) {
     tcp_msg *m = p->rx_msg;
-    memcpy(m->buf->data + m->got, src, (size_t)n);
+    if (!m->sink) memcpy(m->buf->data + m->got, src, (size_t)n);
     m->got += n;
     if ((p->rx_left -= n) == 0) frame_done(tc, p);
   } else {
@@ -326,7 +350,7 @@ static ssize_t read_some(tcp_peer *p, int64_t *direct) {
   struct iovec iov[2];
   int k = 0;
   *direct = 0;
-  if (p->rx_state == RX_PAYLOAD && p->stage_end == 0) {
+  if (p->rx_state == RX_PAYLOAD && p->stage_end == 0 && !p->rx_msg->sink) {
     tcp_msg *m = p->rx_msg;
     iov[k++] = (struct iovec){m->buf->data + m->got, (size_t)p->rx_left};
     *direct = p->rx_left;
@@ -445,6 +469,23 @@ static int watch_list(tcp_comm *tc, struct pollfd *pfds, int32_t *who) {
   return n;
 }
 
+/* After a failure (lock held): receives being read straight into their callers' memory
+ * are let go here, in the I/O thread, between reads, so no byte lands there once their
+ * waits have returned; the rest of such a message is read and dropped. */
+static void detach_user_receives(tcp_comm *tc) {
+  for (int32_t i = 0; i < tc->world; i++) {
+    tcp_msg *m = tc->peers[i].rx_msg;
+    if (m == NULL || !m->user || !m->detach || m->req == NULL) continue;
+    tcp_req *r = m->req;
+    r->msg = NULL;
+    r->done = true; /* its status and error were set by tcp_fail */
+    m->req = NULL;
+    m->orphan = true;
+    m->sink = true;
+    pthread_cond_broadcast(&tc->cond);
+  }
+}
+
 static void drain_wake(tcp_comm *tc) {
   char buf[256];
   while (read(tc->wake_fd[0], buf, sizeof buf) > 0) {
@@ -460,6 +501,7 @@ void *tcp_io_main(void *arg) {
     pthread_mutex_lock(&tc->lock);
     tc->wake_pending = false;
     if (tc->abort_pending) abort_sends(tc);
+    if (tc->failed) detach_user_receives(tc);
     bool stop = tc->stopping || pfds == NULL || who == NULL;
     int n = stop ? 0 : watch_list(tc, pfds, who);
     pthread_mutex_unlock(&tc->lock);

@@ -5,6 +5,8 @@
  * nulls, sliced inputs and chunks small enough that every part travels in many messages.
  * Also: a schema that differs on one rank fails on every rank with an error naming it,
  * and a rank that dies before a shuffle makes the others fail rather than hang.
+ * Tables of fixed-width columns without nulls take the shuffle's direct path (values
+ * scattered straight into place): checked the same way, with one-row and many-row chunks.
  *
  * Expectations come from the generator: row i of the whole table is (k(i), i, s(i)), so
  * the value column v identifies each row and the others follow from it.
@@ -121,6 +123,96 @@ static void check_shuffle(cy_comm *comm, cy_table *whole, int split, int64_t chu
   cy_table_release(part);
 }
 
+/* ---- the fixed-width path: int64 k (no nulls), int64 v, int32 w, float64 f ------------- */
+
+static int32_t w_of(int64_t v) { return (int32_t)(v * 7 % 1000) - 500; }
+static double f_of(int64_t v) { return (double)v * 0.5 + 0.25; }
+
+static cy_table *fixed_table(void) {
+  static int64_t k[N], v[N];
+  static int32_t w[N];
+  static double f[N];
+  for (int64_t i = 0; i < N; i++) k[i] = key_of(i), v[i] = i, w[i] = w_of(i), f[i] = f_of(i);
+  cy_error err;
+  cy_column *cols[4] = {NULL, NULL, NULL, NULL};
+  OK(cy_column_from_values(cy_type_make(CY_INT64), k, NULL, N, &cols[0], &err));
+  OK(cy_column_from_values(cy_type_make(CY_INT64), v, NULL, N, &cols[1], &err));
+  OK(cy_column_from_values(cy_type_make(CY_INT32), w, NULL, N, &cols[2], &err));
+  OK(cy_column_from_values(cy_type_make(CY_FLOAT64), f, NULL, N, &cols[3], &err));
+  const char *names[4] = {"k", "v", "w", "f"};
+  cy_table *t = NULL;
+  OK(cy_table_make(4, names, cols, &t, &err));
+  for (int i = 0; i < 4; i++) cy_column_release(cols[i]);
+  return t;
+}
+
+static void check_fixed_shuffle(cy_comm *comm, cy_table *whole, int split, int64_t chunk_bytes) {
+  cy_error err;
+  int me = cy_comm_rank(comm);
+  cy_table *part = split_table(comm, whole, split), *shuffled = NULL, *gathered = NULL;
+  const char *keys[] = {"k"};
+  cy_shuffle_options so;
+  cy_shuffle_options_init(&so);
+  so.chunk_bytes = chunk_bytes;
+  OK(cy_dist_shuffle(comm, part, keys, 1, &so, &shuffled, &err));
+  cy_table_release(part);
+  if (shuffled == NULL) return;
+  CHECK_EQ_INT(shuffled->schema.num_fields, 4);
+  CHECK(shuffled->columns[2]->type.id == CY_INT32 && shuffled->columns[3]->type.id == CY_FLOAT64);
+  int64_t last_v[NKEYS];
+  for (int i = 0; i < NKEYS; i++) last_v[i] = -1;
+  int bad = 0;
+  const int32_t *w = cy_column_data(shuffled->columns[2]);
+  const double *f = cy_column_data(shuffled->columns[3]);
+  for (int64_t r = 0; r < shuffled->num_rows; r++) {
+    int64_t k = col_i64(shuffled, 0, r), v = col_i64(shuffled, 1, r);
+    if (v < 0 || v >= N || k != key_of(v) || w[r] != w_of(v) || f[r] != f_of(v)) {
+      bad++;
+      continue;
+    }
+    if (v <= last_v[k]) bad++; /* rows of one key keep their global order */
+    last_v[k] = v;
+  }
+  CHECK_EQ_INT(bad, 0);
+  /* every row arrives exactly once, and each key on exactly one rank */
+  cy_table *kv = NULL, *owned = NULL;
+  int32_t idx[2] = {0, 1};
+  const char *kvn[2] = {"k", "v"};
+  OK(cy_table_project(shuffled, 2, idx, kvn, &kv, &err));
+  static int64_t owner_v[N];
+  for (int64_t r = 0; r < shuffled->num_rows; r++) owner_v[r] = me;
+  cy_column *owner = NULL;
+  OK(cy_column_from_values(cy_type_make(CY_INT64), owner_v, NULL, shuffled->num_rows, &owner, &err));
+  cy_column *cols[3] = {kv ? kv->columns[0] : NULL, kv ? kv->columns[1] : NULL, owner};
+  const char *names[3] = {"k", "v", "owner"};
+  if (kv) OK(cy_table_make(3, names, cols, &owned, &err));
+  cy_column_release(owner);
+  if (owned) OK(cy_dist_gather(comm, owned, 0, &gathered, &err));
+  if (me == 0 && gathered) {
+    CHECK_EQ_INT(gathered->num_rows, N);
+    static int seen[N];
+    int key_owner[NKEYS];
+    memset(seen, 0, sizeof seen);
+    for (int i = 0; i < NKEYS; i++) key_owner[i] = -1;
+    bad = 0;
+    for (int64_t r = 0; r < gathered->num_rows; r++) {
+      int64_t v = col_i64(gathered, 1, r), k = col_i64(gathered, 0, r);
+      int o = (int)col_i64(gathered, 2, r);
+      if (v < 0 || v >= N || seen[v]++ || k < 0 || k >= NKEYS) {
+        bad++;
+        continue;
+      }
+      if (key_owner[k] >= 0 && key_owner[k] != o) bad++;
+      key_owner[k] = o;
+    }
+    CHECK_EQ_INT(bad, 0);
+  }
+  cy_table_release(gathered);
+  cy_table_release(owned);
+  cy_table_release(kv);
+  cy_table_release(shuffled);
+}
+
 static void check_moves(cy_comm *comm, cy_table *whole, int split) {
   cy_error err;
   int me = cy_comm_rank(comm), world = cy_comm_world_size(comm);
@@ -193,12 +285,16 @@ static int worker(void *arg) {
   cy_comm *comm = dist_open(0);
   if (comm == NULL) return 1;
   CHECK_EQ_INT(cy_comm_world_size(comm), world);
-  cy_table *whole = whole_table();
+  cy_table *whole = whole_table(), *fixed = fixed_table();
   for (int split = 0; split < SPLIT_KINDS; split++) {
     check_shuffle(comm, whole, split, 0);
     check_shuffle(comm, whole, split, 1000); /* many chunks per destination */
+    check_fixed_shuffle(comm, fixed, split, 0);
+    check_fixed_shuffle(comm, fixed, split, 24);  /* one row per chunk */
+    check_fixed_shuffle(comm, fixed, split, 500); /* many rows per chunk */
     check_moves(comm, whole, split);
   }
+  cy_table_release(fixed);
   /* an input that is a slice at an odd offset: bitmaps and offsets are re-based */
   cy_table *sliced = NULL;
   cy_error err;

@@ -1,8 +1,8 @@
 /*
  * collective_checks.h - the communicator checks every backend's test runs on every rank
  * (test_collectives.c over tcp, test_redis_collectives.c over redis, test_mpi_collectives.c
- * over MPI): barrier, bcast, gather, allgather, alltoall, allreduce, point-to-point and
- * threads, each against hand-computed expectations.
+ * over MPI): barrier, bcast, gather, allgather, alltoall, allreduce, point-to-point (also
+ * into the caller's memory) and threads, each against hand-computed expectations.
  *
  * Every payload is a pattern computed from (source, destination, byte index), so a
  * receiver checks every byte against what the sender computed without having seen it.
@@ -264,6 +264,40 @@ static void check_p2p(ctx *c) {
   OK(cy_comm_wait(c->comm, &zero, &err));
 }
 
+/* Receives into the caller's memory: posted before the messages come (tcp reads them
+ * straight there) and after (copied there), one spanning several frames; a message of
+ * another size fails its wait, naming both sizes. */
+static void check_p2p_into(ctx *c) {
+  cy_error err;
+  int to = (c->rank + 1) % c->world, from = (c->rank - 1 + c->world) % c->world;
+  const int64_t sizes[4] = {0, 5, 2 * MB + 5, MB};
+  uint8_t *out[4], *in[4];
+  cy_comm_request sends[5], recvs[5];
+  for (int i = 0; i < 4; i++) {
+    out[i] = pattern(sizes[i], key_of(c->rank, to, 20 + i));
+    in[i] = calloc((size_t)sizes[i] + 1, 1);
+  }
+  for (int i = 0; i < 2; i++)
+    OK(cy_comm_irecv_into(c->comm, from, 11, in[i], sizes[i], &recvs[i], &err));
+  OK(cy_comm_barrier(c->comm, &err));
+  for (int i = 0; i < 4; i++) OK(cy_comm_isend(c->comm, to, 11, out[i], sizes[i], &sends[i], &err));
+  OK(cy_comm_isend(c->comm, to, 12, "seven..", 7, &sends[4], &err));
+  OK(cy_comm_barrier(c->comm, &err));
+  for (int i = 2; i < 4; i++)
+    OK(cy_comm_irecv_into(c->comm, from, 11, in[i], sizes[i], &recvs[i], &err));
+  OK(cy_comm_wait_all(c->comm, 4, recvs, &err));
+  for (int i = 0; i < 4; i++)
+    CHECK(recvs[i].data == NULL && matches(in[i], sizes[i], key_of(from, c->rank, 20 + i)));
+  uint8_t eight[8];
+  OK(cy_comm_irecv_into(c->comm, from, 12, eight, 8, &recvs[4], &err));
+  FAILS(cy_comm_wait(c->comm, &recvs[4], &err), CY_EINVAL, "7 bytes where 8");
+  OK(cy_comm_wait_all(c->comm, 5, sends, &err));
+  for (int i = 0; i < 4; i++) {
+    free(out[i]);
+    free(in[i]);
+  }
+}
+
 static void check_bad_arguments(ctx *c) {
   cy_error err;
   cy_comm_request req;
@@ -327,6 +361,7 @@ static int check_all(cy_comm *comm, int world, const char *backend) {
   TIMED(check_allreduce_ints(&c));
   TIMED(check_allreduce_floats(&c));
   TIMED(check_p2p(&c));
+  TIMED(check_p2p_into(&c));
   TIMED(check_threads(&c));
   TIMED(check_bad_arguments(&c));
 #undef TIMED
