@@ -115,6 +115,10 @@ typedef struct cy_lambda_local_options {
   char *const *bootstrap;   /**< the worker's argv (NULL-terminated); NULL: {"cylon","worker"} of this executable */
   const char *ready_file;   /**< when set, the chosen port is written there once listening */
   volatile int *stop;       /**< when set and nonzero, the server returns */
+  const char *bind;         /**< IPv4 address to listen on (and to give workers); NULL: 127.0.0.1 */
+  const char *worker_netns; /**< test/lab option: "ns1,ns2,..." network namespaces (names under
+                                 /var/run/netns or paths); environment slot k runs in the
+                                 (k mod n)-th. NULL: the host's own namespace */
 } cy_lambda_local_options;
 
 void cy_lambda_local_options_init(cy_lambda_local_options *opts);

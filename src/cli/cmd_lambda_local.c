@@ -21,7 +21,11 @@ void help_lambda_local(FILE *out) {
           "                    (default 1024; 0 for no limit)\n"
           "  --timeout S       seconds per invocation before the process is killed (default 60)\n"
           "  --concurrency N   most processes at once (default 64)\n"
-          "  --ready-file F    write the port to F once listening\n");
+          "  --ready-file F    write the port to F once listening\n"
+          "  --bind ADDR       IPv4 address to listen on, given to workers (default 127.0.0.1)\n"
+          "  --worker-netns NS1,NS2,...\n"
+          "                    test/lab option (needs root): environment k runs in network\n"
+          "                    namespace NS(k mod n) (/var/run/netns/NAME, or a path)\n");
 }
 
 static volatile int stop_flag;
@@ -44,6 +48,10 @@ int cmd_lambda_local(int argc, char **argv) {
       break;
     } else if (strcmp(a, "--ready-file") == 0 && has_value) {
       opts.ready_file = argv[++i];
+    } else if (strcmp(a, "--bind") == 0 && has_value) {
+      opts.bind = argv[++i];
+    } else if (strcmp(a, "--worker-netns") == 0 && has_value) {
+      opts.worker_netns = argv[++i];
     } else if ((strcmp(a, "--port") == 0 || strcmp(a, "--memory") == 0 ||
                 strcmp(a, "--timeout") == 0 || strcmp(a, "--concurrency") == 0) && has_value) {
       if (!cli_parse_int(argv[++i], &v) || v < 0 || v > 1000000)

@@ -21,12 +21,19 @@
  *
  * One thread, poll(), every connection closed after its answer (our clients make one
  * request per connection). Requests are parsed by http_server.c; anything malformed gets
- * 400. Signatures are required but not verified: the host listens on 127.0.0.1 only.
+ * 400. Signatures are required but not verified: the host listens on 127.0.0.1 only
+ * (or on the --bind address of a test's private network).
+ *
+ * Test/lab option --worker-netns: each environment's process enters a network namespace
+ * (set up by the test behind its own NAT router) before it execs, so workers reach the
+ * host, Redis, S3 and the rendezvous server through NATs, as real functions do.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +108,7 @@ void cy_lambda_local_options_init(cy_lambda_local_options *opts) {
 
 /* ---- sockets ---- */
 
-static int listen_loopback(int port, int *bound_port, cy_error *err) {
+static int listen_loopback(const char *bind_addr, int port, int *bound_port, cy_error *err) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     cy_error_set(err, "socket: %s", strerror(errno));
@@ -111,10 +118,16 @@ static int listen_loopback(int port, int *bound_port, cy_error *err) {
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind_addr && inet_pton(AF_INET, bind_addr, &a.sin_addr) != 1) {
+    cy_error_set(err, "--bind: \"%s\" is not an IPv4 address", bind_addr);
+    close(fd);
+    return -1;
+  }
   socklen_t len = sizeof a;
   if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 256) != 0 ||
       getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-    cy_error_set(err, "listening on 127.0.0.1:%d: %s", port, strerror(errno));
+    cy_error_set(err, "listening on %s:%d: %s", bind_addr ? bind_addr : "127.0.0.1", port,
+                 strerror(errno));
     close(fd);
     return -1;
   }
@@ -247,6 +260,30 @@ static int live_workers(const host *h) {
   return n;
 }
 
+/* The network namespace environment slot w runs in (--worker-netns, a test/lab option):
+ * an open fd of its (w mod n)-th entry, or -1 when unset. Opened here, in the host, so a
+ * bad name is reported to the caller; the child only calls setns(2) on it, before exec,
+ * which puts the worker behind that namespace's NAT router. */
+static int open_worker_netns(const host *h, int w, cy_error *err) {
+  const char *list = h->opts->worker_netns;
+  if (!list || !*list) return -1;
+  int n = 1;
+  for (const char *c = list; *c; c++) n += *c == ',';
+  const char *name = list;
+  for (int k = w % n; k > 0; k--) name = strchr(name, ',') + 1;
+  size_t len = strcspn(name, ",");
+  if (len == 0) {
+    cy_error_set(err, "--worker-netns: empty namespace name in \"%s\"", list);
+    return -1;
+  }
+  char path[4096];
+  snprintf(path, sizeof path, "%s%.*s", memchr(name, '/', len) ? "" : "/var/run/netns/",
+           (int)len, name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) cy_error_set(err, "--worker-netns: cannot open %s: %s", path, strerror(errno));
+  return fd;
+}
+
 /* Start an environment for function, reserved for invocation ii. */
 static int spawn(host *h, int ii, cy_error *err) {
   int w = -1;
@@ -259,13 +296,19 @@ static int spawn(host *h, int ii, cy_error *err) {
   invocation *inv = &h->invs[ii];
   worker *wk = &h->workers[w];
   int port = 0;
-  int lfd = listen_loopback(0, &port, err);
+  int lfd = listen_loopback(h->opts->bind, 0, &port, err);
   if (lfd < 0) return -1;
+  int netns_fd = open_worker_netns(h, w, err);
+  if (netns_fd < 0 && h->opts->worker_netns && *h->opts->worker_netns) {
+    close(lfd);
+    return -1;
+  }
 
   /* The environment is built before fork: the child only execs. */
   char vars[10][512];
   int nv = 0;
-  snprintf(vars[nv++], 512, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:%d", port);
+  snprintf(vars[nv++], 512, "AWS_LAMBDA_RUNTIME_API=%s:%d",
+           h->opts->bind ? h->opts->bind : "127.0.0.1", port);
   snprintf(vars[nv++], 512, "AWS_LAMBDA_FUNCTION_NAME=%s", inv->function);
   snprintf(vars[nv++], 512, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%lld",
            (long long)(h->opts->memory_mb > 0 ? h->opts->memory_mb : 1024));
@@ -279,6 +322,7 @@ static int spawn(host *h, int ii, cy_error *err) {
   char **envp = calloc(base + (size_t)nv + 1, sizeof *envp);
   if (!envp) {
     close(lfd);
+    if (netns_fd >= 0) close(netns_fd);
     cy_error_set(err, "out of memory");
     return -1;
   }
@@ -304,10 +348,12 @@ static int spawn(host *h, int ii, cy_error *err) {
     cy_error_set(err, "fork: %s", strerror(errno));
     free(envp);
     close(lfd);
+    if (netns_fd >= 0) close(netns_fd);
     return -1;
   }
   if (pid == 0) {
     setpgid(0, 0);
+    if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) _exit(126);
     if (h->opts->memory_mb > 0) setrlimit(RLIMIT_AS, &limit);
     environ = envp;
     execvp(argv[0], argv);
@@ -315,6 +361,7 @@ static int spawn(host *h, int ii, cy_error *err) {
   }
   setpgid(pid, pid); /* also here, so a kill right after fork finds the group */
   free(envp);
+  if (netns_fd >= 0) close(netns_fd);
   memset(wk, 0, sizeof *wk);
   wk->used = true;
   wk->pid = pid;
@@ -657,12 +704,12 @@ cy_status cy_lambda_local_serve(const cy_lambda_local_options *opts, cy_error *e
   if (n <= 0) snprintf(h->exe, sizeof h->exe, "cylon");
   h->rng = (unsigned)getpid() ^ (unsigned)sls_now_ms();
   int port = 0;
-  h->listen_fd = listen_loopback(opts->port, &port, err);
+  h->listen_fd = listen_loopback(opts->bind, opts->port, &port, err);
   if (h->listen_fd < 0) {
     st = EADDRINUSE;
     goto done;
   }
-  printf("lambda-local: listening on 127.0.0.1:%d\n", port);
+  printf("lambda-local: listening on %s:%d\n", opts->bind ? opts->bind : "127.0.0.1", port);
   fflush(stdout);
   if (opts->ready_file) {
     char tmp[4096];

@@ -17,51 +17,17 @@
 # 4. a rank with a wrong token is refused with a message saying so.
 # It also checks that `cylon rendezvous` refuses to start without a token or a port.
 #
-# Needs root (ip netns), iproute2 and nftables (scripts/install-deps); without them it
-# fails saying what is missing.
+# The namespaces and routers are netns_lab.sh's. Needs root (ip netns), iproute2 and
+# nftables (scripts/install-deps); without them it fails saying what is missing.
 set -uo pipefail
 cylon=$1 worker=$2
 token=nat-test-token-$RANDOM$RANDOM
-id=$(printf '%04x' $(( (RANDOM ^ $$) & 0xffff )))
-pre=cyn$id # namespace names, unique per run
-work=$(mktemp -d)
-pids=()
-made=()
-
-fail() {
-  echo "test_nat_netns: FAIL: $*" >&2
-  exit 1
-}
-
-cleanup() {
-  local p ns
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  # Deleting a namespace deletes the veth ends in it, and so their peers.
-  for ns in "${made[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-[[ $EUID -eq 0 ]] ||
-  fail "network namespaces need root (CAP_SYS_ADMIN and CAP_NET_ADMIN); run this test as root"
-command -v ip >/dev/null || fail "'ip' (iproute2) is missing: run scripts/install-deps"
-command -v nft >/dev/null || fail "'nft' (nftables) is missing: run scripts/install-deps"
+lab_name=test_nat_netns
+# shellcheck source=netns_lab.sh
+source "$(dirname "$0")/netns_lab.sh" # the namespaces, routers and NAT rules
+lab_require
 [[ -x $cylon && -x $worker ]] || fail "usage: test_nat_netns.sh CYLON WORKER"
-
-# Run a command, failing the test with its output when it fails.
-must() {
-  local out
-  out=$("$@" 2>&1) || fail "'$*' failed: $out"
-}
-
-new_ns() {
-  local out
-  out=$(ip netns add "$1" 2>&1) || fail "cannot create network namespace $1 ($out): this" \
-    "test needs root with CAP_SYS_ADMIN, and a kernel with network namespaces"
-  made+=("$1")
-  must ip -n "$1" link set lo up
-}
+id=$lab_id pre=$lab_pre pub=$lab_pub
 
 # The command's own checks: no token, no port.
 out=$(env -u CYLON_RENDEZVOUS_TOKEN "$cylon" rendezvous --port 0 2>&1) &&
@@ -70,44 +36,7 @@ out=$(env -u CYLON_RENDEZVOUS_TOKEN "$cylon" rendezvous --port 0 2>&1) &&
 out=$("$cylon" rendezvous --token x 2>&1)
 (($? == 2)) && [[ $out == *"--port is required"* ]] || fail "no port: unexpected: $out"
 
-pub=${pre}pub
-new_ns "$pub"
-must ip -n "$pub" addr add 203.0.113.1/32 dev lo
-must ip netns exec "$pub" sysctl -qw net.ipv4.ip_forward=1
-for i in 1 2 3 4; do
-  r=${pre}r$i w=${pre}w$i
-  new_ns "$r"
-  new_ns "$w"
-  must ip link add "p$i" netns "$pub" type veth peer name wan netns "$r"
-  must ip link add lan netns "$r" type veth peer name eth0 netns "$w"
-  must ip -n "$pub" addr add "10.77.$i.1/24" dev "p$i"
-  must ip -n "$pub" link set "p$i" up
-  must ip -n "$r" addr add "10.77.$i.2/24" dev wan
-  must ip -n "$r" addr add 192.168.0.1/24 dev lan
-  must ip -n "$r" link set wan up
-  must ip -n "$r" link set lan up
-  must ip -n "$r" route add default via "10.77.$i.1"
-  must ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
-  must ip -n "$w" addr add 192.168.0.2/24 dev eth0
-  must ip -n "$w" link set eth0 up
-  must ip -n "$w" route add default via 192.168.0.1
-done
-
-# The NAT of router I: masquerading (with extra flags: fully-random makes it symmetric),
-# and no unsolicited connection from the outside gets in (dropped, not refused).
-nat_rules() {
-  local r=${pre}r$1 flags=${2:-}
-  ip netns exec "$r" nft flush ruleset 2>/dev/null
-  must ip netns exec "$r" nft -f - <<EOF
-table ip nat {
-  chain outbound { type nat hook postrouting priority srcnat; oifname "wan" masquerade $flags; }
-}
-table inet guard {
-  chain to_router { type filter hook input priority filter; iifname "wan" ct state new drop; }
-  chain to_lan { type filter hook forward priority filter; iifname "wan" ct state new drop; }
-}
-EOF
-}
+lab_setup
 
 # The rendezvous server, in the public namespace.
 ip netns exec "$pub" env CYLON_RENDEZVOUS_TOKEN="$token" "$cylon" rendezvous --port 7077 \

@@ -50,20 +50,25 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sanitizerReport = /Sanitizer|runtime error:/;
 
 /** Start the servers. opts: cylon (path), workers (default for submit), proxy (S3 through
- *  the fault proxy), rendezvous (start `cylon rendezvous` with this token). */
+ *  the fault proxy), rendezvous (start `cylon rendezvous` with this token), host (the
+ *  address every server listens on and the workers are given; default 127.0.0.1),
+ *  hostArgs (more `cylon lambda-local` options, e.g. --worker-netns). */
 export async function startServers(opts) {
   const env = {};
+  const HOST = opts.host ?? '127.0.0.1';
   const tmp = env.tmp = mkdtempSync(join(tmpdir(), 'cylon-sls-'));
   const BUCKET = env.BUCKET = 'cylon';
-  const s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: join(tmp, 's3'),
+  const s3 = new S3rver({ port: 0, address: HOST, silent: true, directory: join(tmp, 's3'),
     configureBuckets: [{ name: BUCKET }] });
   const s3Port = (await s3.run()).port;
   const proxy = env.proxy = opts.proxy ? await startFaultProxy(s3Port) : null;
 
   const redisPort = env.redisPort = await freePort();
-  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1',
-    '--save', '', '--appendonly', 'no', '--dir', tmp], { stdio: 'ignore' });
-  env.redisCli = (...a) => spawnSync('redis-cli', ['-p', String(redisPort), ...a],
+  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', HOST,
+    '--save', '', '--appendonly', 'no', '--dir', tmp,
+    // off loopback (the NAT test's private network), Redis wants this said explicitly
+    ...(HOST === '127.0.0.1' ? [] : ['--protected-mode', 'no'])], { stdio: 'ignore' });
+  env.redisCli = (...a) => spawnSync('redis-cli', ['-h', HOST, '-p', String(redisPort), ...a],
     { encoding: 'utf8' }).stdout.trim();
   for (let i = 0; i < 100 && env.redisCli('PING') !== 'PONG'; i++) await sleep(50);
 
@@ -73,7 +78,8 @@ export async function startServers(opts) {
     if (process.env[k]) baseEnv[k] = process.env[k];
   const readyFile = join(tmp, 'll.port');
   const host = spawn(opts.cylon, ['lambda-local', '--port', '0', '--ready-file', readyFile,
-    '--timeout', '120', '--memory', '0', '--concurrency', '64'],
+    '--timeout', '120', '--memory', '0', '--concurrency', '64', '--bind', HOST,
+    ...(opts.hostArgs ?? [])],
   { env: baseEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   // The host's and its workers' standard error: shown, and checked for sanitizer reports.
   env.hostStderr = '';
@@ -84,7 +90,7 @@ export async function startServers(opts) {
   let rdv = null;
   env.rendezvousLog = '';
   if (opts.rendezvous) {
-    rdv = spawn(opts.cylon, ['rendezvous', '--port', '0', '--bind', '127.0.0.1'],
+    rdv = spawn(opts.cylon, ['rendezvous', '--port', '0', '--bind', HOST],
       { env: { ...baseEnv, CYLON_RENDEZVOUS_TOKEN: opts.rendezvous }, stdio: ['ignore', 'pipe', 'pipe'] });
     rdv.stderr.on('data', (d) => { env.rendezvousLog += d; });
     env.rendezvous = await new Promise((resolve, reject) => {
@@ -98,13 +104,13 @@ export async function startServers(opts) {
     });
   }
 
-  const s3Endpoint = `http://127.0.0.1:${proxy ? proxy.port : s3Port}`;
+  const s3Endpoint = `http://${HOST}:${proxy ? proxy.port : s3Port}`;
   env.s3Env = { ...baseEnv, AWS_ENDPOINT_URL: s3Endpoint, AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 
   // S3 as the test sees it: s3rver directly, never through the proxy.
   env.s3Request = (method, key, body) => new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: s3Port, method, path: `/${BUCKET}/${key}` },
+    const req = http.request({ host: HOST, port: s3Port, method, path: `/${BUCKET}/${key}` },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -126,8 +132,8 @@ export async function startServers(opts) {
     writeFileSync(planPath, JSON.stringify(planObj));
     const argv = ['submit', planPath, '--platform', 'lambda', '--workers',
       String(o.workers ?? opts.workers ?? 1), '--function', 'cylon',
-      '--endpoint', `http://127.0.0.1:${llPort}`,
-      '--bootstrap', o.bootstrap ?? `redis://127.0.0.1:${redisPort}`,
+      '--endpoint', `http://${HOST}:${llPort}`,
+      '--bootstrap', o.bootstrap ?? `redis://${HOST}:${redisPort}`,
       '--output', `s3://${BUCKET}/out/${name}`, '--timeout', String(o.timeout ?? 120),
       ...(o.extra ?? [])];
     return new Promise((resolve) => {
