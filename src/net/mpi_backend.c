@@ -292,6 +292,8 @@ static cy_status mpi_wait_all(cy_comm *comm, int32_t n, cy_comm_request *reqs,
     mpi_req *r = reqs[i].impl;
     reqs[i].data = NULL;
     if (r == NULL) continue;
+    /* All or nothing: the set fails only with the communicator, and then no receive
+     * hands out its data. */
     if (r->done && !m->failed && !r->is_send) {
       reqs[i].data = r->data;
       if (r->peer != comm->rank) atomic_fetch_add(&comm->bytes_received, r->data->size);
@@ -305,11 +307,6 @@ static cy_status mpi_wait_all(cy_comm *comm, int32_t n, cy_comm_request *reqs,
     reqs[i].impl = NULL;
   }
   pthread_mutex_unlock(&m->lock);
-  if (st != CY_OK) /* all or nothing: a receive that did complete is dropped */
-    for (int32_t i = 0; i < n; i++) {
-      cy_buffer_release(reqs[i].data);
-      reqs[i].data = NULL;
-    }
   return st;
 }
 
