@@ -352,6 +352,13 @@ static cy_status tcp_wait_all(cy_comm *comm, int32_t n, cy_comm_request *reqs, c
       cy_error_set(err, "%s", r->error);
     }
   }
+  /* A failed set reports the communicator's first cause: a request can fail later with a
+   * consequence of it (a peer that failed first hangs up, and a send still queued to it
+   * fails with "lost rank N"), which would hide the cause the user needs. */
+  if (st != CY_OK && tc->failed) {
+    st = tc->fail_status;
+    cy_error_set(err, "%s", tc->fail_msg);
+  }
   /* All or nothing, as the other backends: when the set failed, a receive that did
    * complete is dropped too, so callers bailing out on the error leak nothing. */
   for (int32_t i = 0; i < n; i++) {

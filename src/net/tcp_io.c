@@ -107,16 +107,18 @@ static tcp_out *fail_frame(const char *why) {
 static void abort_peer(tcp_comm *tc, tcp_peer *p) {
   tcp_out *keep = NULL;
   tcp_out *h = p->out_head;
+  int64_t keep_pos = 0;
   if (h && p->out_pos > 0) {
     if (h->req) {
       keep = rest_of_frame(p);
-      p->out_pos = 0;
     } else {
-      keep = h; /* our own bytes stay valid: just finish them */
+      keep = h; /* our own bytes stay valid: just finish them, from where they stand */
+      keep_pos = p->out_pos;
       p->out_head = h->next;
     }
   }
   drop_queue(tc, p, CY_EIO, tc->fail_msg);
+  p->out_pos = keep ? keep_pos : 0;
   tcp_out *fail = fail_frame(tc->fail_msg);
   if (keep == NULL && fail == NULL) return; /* out of memory: the peer learns from EOF */
   if (keep) keep->next = fail;

@@ -246,6 +246,35 @@ static int aborts(void *arg) {
   return rc;
 }
 
+/* Rank 0 gives up while rank 1 keeps sending to it: rank 1 fails with rank 0's cause,
+ * not with what follows from it. Its I/O thread can read rank 0's FAIL and the end of
+ * the stream in one go while a send is still queued, and that send then fails with "lost
+ * rank 0": the wait must still report the first cause. Many small sends make that likely. */
+static int aborts_mid_send(void *arg) {
+  (void)arg;
+  cy_error err;
+  cy_comm *c = open_comm(TIMEOUT_MS);
+  if (c == NULL) return 1;
+  int rc = 0;
+  if (cy_comm_rank(c) == 0) {
+    cy_comm_abort(c, "cannot read part-0.parquet");
+  } else {
+    uint8_t small[64] = {0};
+    cy_status st = CY_OK;
+    double t0 = cy_now();
+    for (int i = 0; i < 10000000 && st == CY_OK; i++) {
+      cy_comm_request req;
+      st = cy_comm_isend(c, 0, 5, small, sizeof small, &req, &err);
+      if (st == CY_OK) st = cy_comm_wait(c, &req, &err);
+    }
+    rc = expect_failure(st, &err, cy_now() - t0, 0, PROMPT_S);
+    if (strstr(err.message, "cannot read part-0.parquet") == NULL) rc = 15;
+    if (rc) fprintf(stderr, "got: %s\n", err.message);
+  }
+  cy_comm_close(c);
+  return rc;
+}
+
 static int killed(void *arg) {
   (void)arg;
   cy_error err;
@@ -263,6 +292,7 @@ static void test_silence_abort_kill(void) {
   cy_error err;
   OK(launch(2, silence, NULL, 30000, &err));
   OK(launch(3, aborts, NULL, 30000, &err));
+  for (int i = 0; i < 4; i++) OK(launch(2, aborts_mid_send, NULL, 30000, &err));
   const int want[2] = {0, 128 + SIGKILL};
   FAILS(launch(2, killed, want, 30000, &err), CY_EIO, "rank 1 was killed by signal 9");
 }
