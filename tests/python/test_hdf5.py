@@ -12,6 +12,10 @@ import pytest
 import pycylon as pc
 from conftest import child_env
 
+if os.environ.get("CYLON_HAVE_HDF5") == "0":  # set by the build: configured without HDF5
+    pytest.skip("this build has no HDF5 (CYLON_HDF5=OFF or no libhdf5-dev)",
+                allow_module_level=True)
+
 try:
     import h5py
 except ImportError as e:  # fail, never skip: the message says how to get it
