@@ -174,19 +174,22 @@ static inline int64_t as_int(const cy_column *c, int64_t i, bool *too_big) {
 
 /* The rows one kernel call sees: a partition's entries, read from the aggregate's column
  * through their row numbers, or from a copy of the partition's values gathered once for
- * several aggregates of one column (rows NULL: entry e is row e of the copy). */
+ * several aggregates of one column, or a range of rows of the column (rows NULL: entry e
+ * is row row0 + e). */
 typedef struct agg_rows {
   const cy_column *col;
   const uint32_t *rows;
   const uint32_t *gid;
   int64_t n;
+  int64_t row0;
 } agg_rows;
 
 /* For each entry: r is its row in R->col, gi its group. (The inner one-pass loop only
  * declares them; `continue` in the body moves on to the next entry.) */
 #define FOR_ROWS                                                              \
   for (int64_t e = 0; e < R->n; e++)                                        \
-    for (int64_t r = R->rows ? R->rows[e] : e, gi = R->gid[e], once_ = 1; once_; once_ = 0)
+    for (int64_t r = R->rows ? R->rows[e] : R->row0 + e, gi = R->gid[e], once_ = 1; once_;  \
+         once_ = 0)
 
 static cy_status overflow(const agg_state *s, cy_error *err) {
   cy_error_set(err, "the sum of column '%s' overflows int64", s->agg.column);
@@ -431,7 +434,7 @@ bool cy_agg_reads_values(const agg_state *s) {
 cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p,
                                const cy_column *values, cy_error *err) {
   int64_t start = g->start[p];
-  agg_rows R = {s->col, g->rows + start, g->gid + start, g->start[p + 1] - start};
+  agg_rows R = {s->col, g->rows + start, g->gid + start, g->start[p + 1] - start, 0};
   if (values && cy_agg_reads_values(s)) {
     R.col = values;
     R.rows = NULL;
@@ -461,22 +464,26 @@ bool cy_agg_combinable(const cy_aggregate *agg, const cy_column *col) {
   }
 }
 
-cy_status cy_agg_run_rows(agg_state *s, const uint32_t *rows, const uint32_t *gid, int64_t n,
-                          cy_error *err) {
-  agg_rows R = {s->col, rows, gid, n};
+static cy_status run_combinable(agg_state *s, const agg_rows *R, cy_error *err) {
   switch (s->agg.op) {
-    case CY_AGG_COUNT: case CY_AGG_COUNT_ALL: return run_count(s, &R);
-    case CY_AGG_SUM: return run_sum(s, &R);
-    case CY_AGG_MEAN: return run_mean(s, &R);
-    case CY_AGG_VAR: case CY_AGG_STD: return run_welford(s, &R);
+    case CY_AGG_COUNT: case CY_AGG_COUNT_ALL: return run_count(s, R);
+    case CY_AGG_SUM: return run_sum(s, R);
+    case CY_AGG_MEAN: return run_mean(s, R);
+    case CY_AGG_VAR: case CY_AGG_STD: return run_welford(s, R);
     case CY_AGG_MIN: case CY_AGG_MAX:
-      if (!s->by_row) return run_minmax_typed(s, &R);
+      if (!s->by_row) return run_minmax_typed(s, R);
       /* fall through */
     default:
       cy_error_set(err, "the %s of '%s' cannot run over row ranges", cy_agg_name(s->agg.op),
                    s->agg.column ? s->agg.column : "");
       return CY_EINVAL;
   }
+}
+
+cy_status cy_agg_run_range(agg_state *s, int64_t row0, const uint32_t *gid, int64_t n,
+                           cy_error *err) {
+  agg_rows R = {s->col, NULL, gid, n, row0};
+  return run_combinable(s, &R, err);
 }
 
 void cy_agg_merge(agg_state *dst, const agg_state *src, const uint32_t *to, int64_t n) {

@@ -59,14 +59,15 @@ cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p,
 /* Whether per-group states of the aggregate over disjoint sets of rows combine into the
  * state over their union (count, sum, mean, var, std; min and max of int64 and float64). */
 bool cy_agg_combinable(const cy_aggregate *agg, const cy_column *col);
-/* Run a combinable aggregate over rows rows[0..n), row rows[e] in group gid[e]. */
-cy_status cy_agg_run_rows(agg_state *s, const uint32_t *rows, const uint32_t *gid, int64_t n,
-                          cy_error *err);
+/* Run a combinable aggregate over rows row0 .. row0 + n - 1, row row0 + e in group gid[e]. */
+cy_status cy_agg_run_range(agg_state *s, int64_t row0, const uint32_t *gid, int64_t n,
+                           cy_error *err);
 /* Combine the state of src's groups [0, n) into dst's groups to[0..n) (same aggregate). */
 void cy_agg_merge(agg_state *dst, const agg_state *src, const uint32_t *to, int64_t n);
 
 /* Group by one key held as 64-bit values (hash_keys' ints) and run combinable aggregates
- * in the same pass over the rows, each group's rows in row order (groupby_direct.c). When the key has more distinct values
+ * in the same pass over the rows, a range of rows per thread (groupby_direct.c). When the
+ * key has more distinct values
  * than suit this way, returns CY_OK with *done false and the caller partitions instead;
  * otherwise initialises states for *groups groups and gives each group's first row in
  * *first (malloc'd). */

@@ -104,6 +104,69 @@ oom:
   return CY_ENOMEM;
 }
 
+typedef struct bounds_job {
+  const hash_keys *k;
+  int tasks;
+  key_bounds *bounds; /* per task */
+} bounds_job;
+
+static cy_status bounds_task(void *ctx, int64_t t, cy_error *err) {
+  (void)err;
+  bounds_job *j = ctx;
+  int64_t a = j->k->rows * t / j->tasks, b = j->k->rows * (t + 1) / j->tasks;
+  const uint64_t *ints = j->k->ints;
+  const uint8_t *nulls = j->k->null_rows;
+  key_bounds kb = {UINT64_MAX, 0, INT64_MAX, INT64_MIN};
+  for (int64_t r = a; r < b; r++) {
+    if (nulls && nulls[r]) continue;
+    uint64_t u = ints[r];
+    int64_t s = (int64_t)u;
+    kb.ulo = u < kb.ulo ? u : kb.ulo;
+    kb.uhi = u > kb.uhi ? u : kb.uhi;
+    kb.slo = s < kb.slo ? s : kb.slo;
+    kb.shi = s > kb.shi ? s : kb.shi;
+  }
+  j->bounds[t] = kb;
+  return CY_OK;
+}
+
+cy_status hash_keys_bounds(const hash_keys *k, int threads, key_bounds *out, cy_error *err) {
+  *out = (key_bounds){UINT64_MAX, 0, INT64_MAX, INT64_MIN};
+  int tasks = threads < 1 ? 1 : threads;
+  while (tasks > 1 && k->rows < (int64_t)tasks * 65536) tasks--; /* not worth a thread */
+  key_bounds *bounds = calloc((size_t)tasks, sizeof(key_bounds));
+  if (bounds == NULL) {
+    cy_error_set(err, "out of memory reading key bounds");
+    return CY_ENOMEM;
+  }
+  bounds_job job = {k, tasks, bounds};
+  cy_status st = cy_parallel_for_n(tasks, tasks, bounds_task, &job, err);
+  for (int t = 0; st == CY_OK && t < tasks; t++) {
+    out->ulo = bounds[t].ulo < out->ulo ? bounds[t].ulo : out->ulo;
+    out->uhi = bounds[t].uhi > out->uhi ? bounds[t].uhi : out->uhi;
+    out->slo = bounds[t].slo < out->slo ? bounds[t].slo : out->slo;
+    out->shi = bounds[t].shi > out->shi ? bounds[t].shi : out->shi;
+  }
+  free(bounds);
+  return st;
+}
+
+bool key_bounds_dense(const key_bounds *b, uint64_t max_span, uint64_t *lo, uint64_t *span) {
+  if (b->ulo > b->uhi) return false; /* no keys */
+  uint64_t uspan = b->uhi - b->ulo, sspan = (uint64_t)b->shi - (uint64_t)b->slo;
+  if (uspan < max_span) {
+    *lo = b->ulo;
+    *span = uspan + 1;
+    return true;
+  }
+  if (sspan < max_span) {
+    *lo = (uint64_t)b->slo;
+    *span = sspan + 1;
+    return true;
+  }
+  return false;
+}
+
 int hash_parts_bits(int64_t rows, int threads) {
   /* About 16K rows a partition keeps a partition's table within L2; at least a few
    * partitions per thread so that they balance. */
