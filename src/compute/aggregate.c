@@ -184,12 +184,13 @@ typedef struct agg_rows {
   int64_t row0;
 } agg_rows;
 
-/* For each entry: r is its row in R->col, gi its group. (The inner one-pass loop only
- * declares them; `continue` in the body moves on to the next entry.) */
-#define FOR_ROWS                                                              \
-  for (int64_t e = 0; e < R->n; e++)                                        \
-    for (int64_t r = R->rows ? R->rows[e] : R->row0 + e, gi = R->gid[e], once_ = 1; once_;  \
-         once_ = 0)
+/* For each entry: r is its row in R->col, gi its group. (The one-pass loops only declare
+ * things: R's fields in locals, which stores to the states cannot change; `continue` in
+ * the body moves on to the next entry.) */
+#define FOR_ROWS                                                                       \
+  for (const uint32_t *rows_ = R->rows, *gid_ = R->gid, *once1_ = gid_; once1_; once1_ = NULL) \
+    for (int64_t e = 0, n_ = R->n, row0_ = R->row0; e < n_; e++)                          \
+      for (int64_t r = rows_ ? rows_[e] : row0_ + e, gi = gid_[e], once_ = 1; once_; once_ = 0)
 
 static cy_status overflow(const agg_state *s, cy_error *err) {
   cy_error_set(err, "the sum of column '%s' overflows int64", s->agg.column);
@@ -201,11 +202,12 @@ static cy_status run_sum(agg_state *s, const agg_rows *R) {
   bool nulls = c->null_count > 0;
   if (is_float(c->type.id)) {
     double *acc = s->values;
+    uint8_t *valid = s->valid;
     if (c->type.id == CY_FLOAT64 && !nulls) { /* the common case, in a tight loop */
       const double *v = (const double *)c->values->data + c->offset;
       FOR_ROWS {
         acc[gi] += v[r];
-        s->valid[gi] = 1;
+        valid[gi] = 1;
       }
       return CY_OK;
     }
@@ -219,11 +221,12 @@ static cy_status run_sum(agg_state *s, const agg_rows *R) {
   /* 128 bits cannot overflow on any real row count, so only the total is checked (in
    * cy_agg_finish): a partial sum past int64 that comes back is fine, as in SQL. */
   __int128 *acc = s->values;
+  uint8_t *valid = s->valid;
   if (c->type.id == CY_INT64 && !nulls) { /* the common case, in a tight loop */
     const int64_t *v = (const int64_t *)c->values->data + c->offset;
     FOR_ROWS {
       acc[gi] += v[r];
-      s->valid[gi] = 1;
+      valid[gi] = 1;
     }
     return CY_OK;
   }

@@ -67,12 +67,13 @@ void cy_agg_merge(agg_state *dst, const agg_state *src, const uint32_t *to, int6
 
 /* Group by one key held as 64-bit values (hash_keys' ints) and run combinable aggregates
  * in the same pass over the rows, a range of rows per thread (groupby_direct.c). When the
- * key has more distinct values
- * than suit this way, returns CY_OK with *done false and the caller partitions instead;
- * otherwise initialises states for *groups groups and gives each group's first row in
- * *first (malloc'd). */
+ * key has more distinct values than suit this way, returns CY_OK with *done false and the
+ * caller partitions instead; otherwise initialises states for *groups groups and gives
+ * either each group's first row in *first (malloc'd), for the caller to take the keys
+ * from, or the output key column itself in *keys. */
 cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int32_t nstates,
-                            int64_t *groups, uint32_t **first, bool *done, cy_error *err);
+                            int64_t *groups, uint32_t **first, cy_column **keys, bool *done,
+                            cy_error *err);
 
 /* The result column of an aggregate (consumes its per-group values). */
 cy_status cy_agg_finish(agg_state *s, int64_t groups, cy_column **out, cy_error *err);

@@ -39,6 +39,7 @@ typedef struct local_groups {
   uint64_t mask;       /* slots - 1 */
   uint64_t *keys;      /* open addressing, per group: the key's 64-bit value */
   uint32_t *first;     /* per group: its first row (direct index: CY_NO_ROW until seen) */
+  uint8_t *seen;       /* direct index by value: per slot, 1 once a row had that key */
   int64_t count;       /* open addressing: groups */
   uint32_t null_group; /* open addressing: the null key's group, CY_NO_ROW until one is met */
   int64_t cap;         /* most groups: span + 1 (direct index), or DIRECT_HASH_GROUPS */
@@ -48,6 +49,9 @@ typedef struct local_groups {
 typedef struct direct_job {
   const hash_keys *k;
   uint64_t lo_key, span; /* span > 0: every key is in [lo_key, lo_key + span) (mod 2^64) */
+  cy_type key_type;
+  bool by_value; /* direct index of an integer key: the slot gives the key's value, so the
+                    output keys are made from the slots (no first rows to track) */
   int32_t nstates;
   int tasks;
   local_groups *locals;
@@ -92,6 +96,23 @@ static void number_direct(const direct_job *j, local_groups *L, int64_t b, int64
   const uint64_t *ints = j->k->ints;
   const uint8_t *nulls = j->k->null_rows;
   uint64_t lo = j->lo_key;
+  if (j->by_value) { /* a byte store a row, and no load to wait for */
+    uint8_t *seen = L->seen;
+    if (nulls == NULL) {
+      for (int64_t i = 0; i < n; i++) {
+        uint64_t g = ints[b + i] - lo;
+        seen[g] = 1;
+        gid[i] = (uint32_t)g;
+      }
+      return;
+    }
+    for (int64_t i = 0; i < n; i++) {
+      uint64_t g = nulls[b + i] ? j->span : ints[b + i] - lo;
+      seen[g] = 1;
+      gid[i] = (uint32_t)g;
+    }
+    return;
+  }
   uint32_t *first = L->first;
   for (int64_t i = 0; i < n; i++) {
     int64_t r = b + i;
@@ -171,25 +192,30 @@ static void local_reset(local_groups *L, int32_t nstates) {
   free(L->slots);
   free(L->keys);
   free(L->first);
+  free(L->seen);
 }
 
-static cy_status local_init(local_groups *L, uint64_t span, const agg_state *proto,
-                            int32_t nstates, cy_error *err) {
+static cy_status local_init(local_groups *L, uint64_t span, bool by_value,
+                            const agg_state *proto, int32_t nstates, cy_error *err) {
   L->mask = DIRECT_FIRST_SLOTS - 1;
   L->null_group = CY_NO_ROW;
   /* Room for the most groups up front: untouched pages cost nothing. */
   L->cap = span ? (int64_t)span + 1 : DIRECT_HASH_GROUPS; /* + 1: the null key */
-  L->first = malloc((size_t)L->cap * sizeof(uint32_t));
+  if (by_value)
+    L->seen = calloc((size_t)L->cap, 1);
+  else
+    L->first = malloc((size_t)L->cap * sizeof(uint32_t));
   if (span == 0) {
     L->slots = calloc(DIRECT_FIRST_SLOTS, sizeof(uint32_t));
     L->keys = malloc((size_t)L->cap * sizeof(uint64_t));
   }
   L->states = calloc((size_t)nstates + 1, sizeof(agg_state));
-  if (!L->first || !L->states || (span == 0 && (!L->slots || !L->keys))) {
+  if (!(by_value ? (void *)L->seen : (void *)L->first) || !L->states ||
+      (span == 0 && (!L->slots || !L->keys))) {
     cy_error_set(err, "out of memory grouping rows");
     return CY_ENOMEM;
   }
-  if (span) memset(L->first, 0xff, (size_t)L->cap * sizeof(uint32_t)); /* CY_NO_ROW */
+  if (span && !by_value) memset(L->first, 0xff, (size_t)L->cap * sizeof(uint32_t)); /* NO_ROW */
   for (int32_t a = 0; a < nstates; a++) {
     L->states[a].agg = proto[a].agg;
     L->states[a].col = proto[a].col;
@@ -235,11 +261,41 @@ static cy_status merge_states(direct_job *j, agg_state *states, int64_t groups,
   return st;
 }
 
-/* Direct index: a group for every slot some thread saw, in slot (key) order. */
+/* The key column of direct-index groups by value: slot s holds key lo_key + s, the last
+ * slot the null key; slots[0..groups) are the groups' slots. */
+static cy_status keys_from_slots(const direct_job *j, const uint32_t *slots, int64_t groups,
+                                 cy_column **out, cy_error *err) {
+  int width = cy_type_bit_width(j->key_type.id) / 8;
+  uint8_t *values = malloc(((size_t)groups + 1) * (size_t)width);
+  uint8_t *valid = malloc((size_t)groups + 1);
+  if (!values || !valid) {
+    free(values);
+    free(valid);
+    return oom(err);
+  }
+  for (int64_t g = 0; g < groups; g++) {
+    /* The 64-bit value narrowed to the key's width (it was widened from it). */
+    uint64_t v = j->lo_key + slots[g];
+    valid[g] = slots[g] != j->span;
+    switch (width) {
+      case 1: values[g] = (uint8_t)v; break;
+      case 2: ((uint16_t *)values)[g] = (uint16_t)v; break;
+      case 4: ((uint32_t *)values)[g] = (uint32_t)v; break;
+      default: ((uint64_t *)values)[g] = v; break;
+    }
+  }
+  cy_status st = cy_column_from_values(j->key_type, values, valid, groups, out, err);
+  free(values);
+  free(valid);
+  return st;
+}
+
+/* Direct index: a group for every slot some thread saw, in slot (key) order, and either
+ * each group's first row (*first) or the key column itself (*keys, by value). */
 static cy_status combine_direct(direct_job *j, agg_state *states, int64_t *groups,
-                                uint32_t **first, cy_error *err) {
+                                uint32_t **first, cy_column **keys, cy_error *err) {
   int64_t slots = (int64_t)j->span + 1;
-  uint32_t *firsts = malloc(((size_t)slots + 1) * sizeof(uint32_t));
+  uint32_t *firsts = malloc(((size_t)slots + 1) * sizeof(uint32_t)); /* or slots, by value */
   uint32_t *to = malloc((size_t)slots * sizeof(uint32_t));
   if (!firsts || !to) {
     free(firsts);
@@ -249,7 +305,8 @@ static cy_status combine_direct(direct_job *j, agg_state *states, int64_t *group
   int64_t total = 0;
   for (int64_t s = 0; s < slots; s++) {
     uint32_t f = CY_NO_ROW;
-    for (int t = 0; t < j->tasks && f == CY_NO_ROW; t++) f = j->locals[t].first[s];
+    for (int t = 0; t < j->tasks && f == CY_NO_ROW; t++)
+      f = !j->by_value ? j->locals[t].first[s] : j->locals[t].seen[s] ? (uint32_t)s : CY_NO_ROW;
     to[s] = f == CY_NO_ROW ? CY_NO_ROW : (uint32_t)total;
     if (f != CY_NO_ROW) firsts[total++] = f;
   }
@@ -257,6 +314,13 @@ static cy_status combine_direct(direct_job *j, agg_state *states, int64_t *group
     if (to[s] == CY_NO_ROW) to[s] = (uint32_t)total; /* the spare state */
   cy_status st = merge_states(j, states, total, to, slots, err);
   free(to);
+  if (st == CY_OK && j->by_value) {
+    st = keys_from_slots(j, firsts, total, keys, err);
+    if (st != CY_OK)
+      for (int32_t a = 0; a < j->nstates; a++) cy_agg_state_reset(&states[a]);
+    free(firsts);
+    firsts = NULL;
+  }
   if (st != CY_OK) {
     free(firsts);
     return st;
@@ -321,10 +385,12 @@ static cy_status combine_hashed(direct_job *j, agg_state *states, int64_t *group
 }
 
 cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int32_t nstates,
-                            int64_t *groups, uint32_t **first, bool *done, cy_error *err) {
+                            int64_t *groups, uint32_t **first, cy_column **keys, bool *done,
+                            cy_error *err) {
   *done = false;
   *groups = 0;
   *first = NULL;
+  *keys = NULL;
   if (table->num_rows >= (int64_t)CY_NO_ROW) return CY_OK; /* the caller says why not */
   for (int32_t a = 0; a < nstates; a++)
     if (!cy_agg_combinable(&states[a].agg, states[a].col)) return CY_OK;
@@ -334,8 +400,17 @@ cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int
     hash_keys_reset(&k);
     return CY_OK;
   }
-  direct_job job = {&k, 0, 0, nstates, cy_num_threads(), NULL, 0};
+  direct_job job;
+  memset(&job, 0, sizeof job);
+  job.k = &k;
+  job.nstates = nstates;
+  job.tasks = cy_num_threads();
+  atomic_init(&job.too_many, 0);
   cy_status st = key_range(&job, err);
+  cy_type_id kt = table->columns[key]->type.id;
+  job.key_type = table->columns[key]->type;
+  job.by_value = job.span && ((kt >= CY_INT8 && kt <= CY_UINT64) || kt == CY_DATE32 ||
+                              kt == CY_TIMESTAMP);
   /* Every thread has its own states (a slot per key with a direct index) and the combine
    * reads them all: a range of at least a block, and of a quarter of the slots, a thread. */
   int64_t least = job.span / 4 > DIRECT_BLOCK ? (int64_t)job.span / 4 : DIRECT_BLOCK;
@@ -344,10 +419,10 @@ cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int
   if (st == CY_OK && (job.locals = calloc((size_t)tasks, sizeof(local_groups))) == NULL)
     st = oom(err);
   for (int t = 0; st == CY_OK && t < tasks; t++)
-    st = local_init(&job.locals[t], job.span, states, nstates, err);
+    st = local_init(&job.locals[t], job.span, job.by_value, states, nstates, err);
   if (st == CY_OK) st = cy_parallel_for_n(tasks, tasks, direct_task, &job, err);
   if (st == CY_OK && !atomic_load(&job.too_many)) {
-    st = job.span ? combine_direct(&job, states, groups, first, err)
+    st = job.span ? combine_direct(&job, states, groups, first, keys, err)
                   : combine_hashed(&job, states, groups, first, err);
     *done = st == CY_OK;
   }
