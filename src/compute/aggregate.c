@@ -489,6 +489,29 @@ cy_status cy_agg_run_range(agg_state *s, int64_t row0, const uint32_t *gid, int6
   return run_combinable(s, &R, err);
 }
 
+bool cy_agg_follows_mean(const agg_state *s, const agg_state *mean) {
+  return mean->agg.op == CY_AGG_MEAN && s->col == mean->col && s->col != NULL &&
+         (s->agg.op == CY_AGG_SUM || s->agg.op == CY_AGG_COUNT);
+}
+
+void cy_agg_from_mean(agg_state *s, const agg_state *mean, int64_t groups) {
+  bool fl = s_is_float(mean);
+  for (int64_t g = 0; g < groups; g++) {
+    /* The mean's running sum and count are the sum's and the count's, added in the same
+     * order. */
+    int64_t n = fl ? ((const fmean_acc *)mean->values)[g].n : ((const mean_acc *)mean->values)[g].n;
+    if (s->agg.op == CY_AGG_COUNT) {
+      ((int64_t *)s->values)[g] = n;
+    } else if (fl) {
+      ((double *)s->values)[g] = ((const fmean_acc *)mean->values)[g].fsum;
+      s->valid[g] = n > 0;
+    } else {
+      ((__int128 *)s->values)[g] = ((const mean_acc *)mean->values)[g].isum;
+      s->valid[g] = n > 0;
+    }
+  }
+}
+
 void cy_agg_merge(agg_state *dst, const agg_state *src, const uint32_t *to, int64_t n) {
   bool fl = s_is_float(dst);
   for (int64_t i = 0; i < n; i++) {

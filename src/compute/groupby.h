@@ -62,6 +62,12 @@ bool cy_agg_combinable(const cy_aggregate *agg, const cy_column *col);
 /* Run a combinable aggregate over rows row0 .. row0 + n - 1, row row0 + e in group gid[e]. */
 cy_status cy_agg_run_range(agg_state *s, int64_t row0, const uint32_t *gid, int64_t n,
                            cy_error *err);
+/* Whether s (a sum or count) can be had from a mean of the same column, as
+ * cy_agg_from_mean makes it, instead of running it over the rows. */
+bool cy_agg_follows_mean(const agg_state *s, const agg_state *mean);
+/* Fill s's groups [0, groups) from the running sums and counts of mean (which ran over
+ * the same rows): the same values as running s over them. */
+void cy_agg_from_mean(agg_state *s, const agg_state *mean, int64_t groups);
 /* Combine the state of src's groups [0, n) into dst's groups to[0..n) (same aggregate). */
 void cy_agg_merge(agg_state *dst, const agg_state *src, const uint32_t *to, int64_t n);
 

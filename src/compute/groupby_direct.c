@@ -53,6 +53,7 @@ typedef struct direct_job {
   bool by_value; /* direct index of an integer key: the slot gives the key's value, so the
                     output keys are made from the slots (no first rows to track) */
   int32_t nstates;
+  int32_t *follows; /* per aggregate: the mean it is had from (cy_agg_follows_mean), or -1 */
   int tasks;
   local_groups *locals;
   atomic_int too_many; /* a thread met too many groups: everyone stops */
@@ -181,8 +182,11 @@ static cy_status direct_task(void *ctx, int64_t t, cy_error *err) {
       }
     }
     for (int32_t s = 0; s < j->nstates; s++)
-      CY_RETURN_NOT_OK(cy_agg_run_range(&L->states[s], at, gid, n, err));
+      if (j->follows[s] < 0) CY_RETURN_NOT_OK(cy_agg_run_range(&L->states[s], at, gid, n, err));
   }
+  int64_t groups = j->span ? (int64_t)j->span + 1 : L->count;
+  for (int32_t s = 0; s < j->nstates; s++)
+    if (j->follows[s] >= 0) cy_agg_from_mean(&L->states[s], &L->states[j->follows[s]], groups);
   return CY_OK;
 }
 
@@ -404,6 +408,18 @@ cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int
   memset(&job, 0, sizeof job);
   job.k = &k;
   job.nstates = nstates;
+  /* A sum or count of a column that also has a mean comes from the mean's running sum and
+   * count: one state fewer to update a row. */
+  job.follows = malloc(((size_t)nstates + 1) * sizeof(int32_t));
+  if (job.follows == NULL) {
+    hash_keys_reset(&k);
+    return oom(err);
+  }
+  for (int32_t a = 0; a < nstates; a++) {
+    job.follows[a] = -1;
+    for (int32_t b = 0; b < nstates && job.follows[a] < 0; b++)
+      if (cy_agg_follows_mean(&states[a], &states[b])) job.follows[a] = b;
+  }
   job.tasks = cy_num_threads();
   atomic_init(&job.too_many, 0);
   cy_status st = key_range(&job, err);
@@ -428,6 +444,7 @@ cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int
   }
   for (int t = 0; job.locals && t < tasks; t++) local_reset(&job.locals[t], nstates);
   free(job.locals);
+  free(job.follows);
   hash_keys_reset(&k);
   return st;
 }
