@@ -3,7 +3,7 @@
  * (which must agree), null keys, duplicate keys, several key columns of mixed types,
  * numeric keys of different widths, clashing names, empty sides, cross joins, and errors;
  * and hash_join_ordered.c's joins on one int64 key (inner, left, right; keys indexed
- * directly or hashed; distinct, duplicate, missing and null keys; 1 and 5 threads) against
+ * directly or hashed; distinct, duplicate, missing and null keys; 2 to 8 threads) against
  * the pairs listed from each key's rows.
  */
 #include "ops_test.h"
@@ -266,38 +266,36 @@ static void check_ordered(int shape, const int64_t *lid, int64_t nl, const int64
 }
 
 static void test_ordered(void) {
-  enum { NL = 100000, NR = 5000, IDS = 3000 };
+  enum { NL = 70000, NR = 4000, IDS = 2000 }; /* NL: two chunks of probe rows */
   int64_t *lid = malloc(NL * sizeof(int64_t)), *rid = malloc(NR * sizeof(int64_t));
   uint64_t s = 99;
-  for (int threads = 1; threads <= 5; threads += 4) {
-    cy_set_num_threads(threads);
-    for (int shape = KEYS_DENSE; shape <= KEYS_SPREAD; shape++) {
-      /* Every left key once on the right (right: a shuffled list of the ids). */
-      for (int64_t i = 0; i < IDS; i++) rid[i] = i;
-      for (int64_t i = IDS - 1; i > 0; i--) {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        int64_t j = (int64_t)((s >> 33) % (uint64_t)(i + 1)), x = rid[i];
-        rid[i] = rid[j];
-        rid[j] = x;
-      }
-      for (int64_t i = 0; i < NL; i++) {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        lid[i] = (int64_t)((s >> 33) % IDS);
-      }
-      check_ordered(shape, lid, NL, rid, IDS, IDS, true);
-      /* Duplicates, missing ids and null keys on both sides; a right side larger than the
-       * left (an inner join then builds on the left). */
-      for (int64_t i = 0; i < NR; i++) {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        rid[i] = (s >> 33) % 20 == 0 ? -1 : (int64_t)((s >> 40) % (IDS - 200));
-      }
-      for (int64_t i = 0; i < NL; i++) {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        lid[i] = (s >> 33) % 30 == 0 ? -1 : (int64_t)((s >> 40) % IDS);
-      }
-      check_ordered(shape, lid, NL, rid, NR, IDS, false);
-      check_ordered(shape, rid, NR / 2, lid, 4 * NR, IDS, false);
+  for (int shape = KEYS_DENSE; shape <= KEYS_SPREAD; shape++) {
+    cy_set_num_threads(2 + 3 * shape); /* 2, 5, 8 */
+    /* Every left key once on the right (right: a shuffled list of the ids). */
+    for (int64_t i = 0; i < IDS; i++) rid[i] = i;
+    for (int64_t i = IDS - 1; i > 0; i--) {
+      s = s * 6364136223846793005ull + 1442695040888963407ull;
+      int64_t j = (int64_t)((s >> 33) % (uint64_t)(i + 1)), x = rid[i];
+      rid[i] = rid[j];
+      rid[j] = x;
     }
+    for (int64_t i = 0; i < NL; i++) {
+      s = s * 6364136223846793005ull + 1442695040888963407ull;
+      lid[i] = (int64_t)((s >> 33) % IDS);
+    }
+    check_ordered(shape, lid, NL, rid, IDS, IDS, true);
+    /* Duplicates, missing ids and null keys on both sides; a right side larger than the
+     * left (an inner join then builds on the left). */
+    for (int64_t i = 0; i < NR; i++) {
+      s = s * 6364136223846793005ull + 1442695040888963407ull;
+      rid[i] = (s >> 33) % 20 == 0 ? -1 : (int64_t)((s >> 40) % (IDS - 200));
+    }
+    for (int64_t i = 0; i < NL; i++) {
+      s = s * 6364136223846793005ull + 1442695040888963407ull;
+      lid[i] = (s >> 33) % 30 == 0 ? -1 : (int64_t)((s >> 40) % IDS);
+    }
+    check_ordered(shape, lid, NL, rid, NR, IDS, false);
+    check_ordered(shape, rid, NR / 2, lid, 4 * NR, IDS, false);
   }
   cy_set_num_threads(0);
   free(lid);
