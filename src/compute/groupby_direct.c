@@ -9,9 +9,10 @@
  * own table and runs the aggregates over them into its own per-group states, and at the
  * end the threads' partial states are combined group by group (cy_agg_merge) in thread
  * order, which is row order. Two ways to number the keys:
- *   - keys spanning a small range (as signed or as unsigned 64-bit values) index the
- *     states directly, group = key - lowest key (the null key one past the end): no
- *     probing, the combine is elementwise, and the groups come out in key order;
+ *   - keys spanning a small range (as signed 64-bit values) index the states directly,
+ *     group = key - lowest key (the null key one past the end): no probing, the combine
+ *     is elementwise, and the groups come out in key order (integer keys, whose values the
+ *     slots give, need no first rows either);
  *   - otherwise open addressing on the key's hash, groups numbered as they first appear;
  *     the combine looks every thread's groups up in one table, thread after thread, so the
  *     groups come out in the order of their first rows. A thread that meets more than

@@ -143,7 +143,8 @@ static void test_algorithms_agree(void) {
 
 /* A mixing of a (left row, right row) pair (-1: none), for order-free sums of pairs. */
 static uint64_t pair_hash(int64_t l, int64_t r) {
-  uint64_t h = (uint64_t)(l + 1) * 0x9E3779B97F4A7C15ull ^ (uint64_t)(r + 1) * 0xC2B2AE3D27D4EB4Full;
+  uint64_t h = (uint64_t)(l + 1) * 0x9E3779B97F4A7C15ull;
+  h ^= (uint64_t)(r + 1) * 0xC2B2AE3D27D4EB4Full;
   h ^= h >> 29;
   return h * 0xBF58476D1CE4E5B9ull;
 }
@@ -176,8 +177,10 @@ static void check_ordered(int shape, const int64_t *lid, int64_t nl, const int64
   int64_t *rk = malloc((size_t)nr * sizeof(int64_t)), *rw = malloc((size_t)nr * sizeof(int64_t));
   uint8_t *lok = malloc((size_t)nl), *rok = malloc((size_t)nr);
   /* Rows per id on each side, as lists: first[id], then next[row]. */
-  int64_t *lfirst = malloc((size_t)ids * sizeof(int64_t)), *rfirst = malloc((size_t)ids * sizeof(int64_t));
-  int64_t *lnext = malloc((size_t)nl * sizeof(int64_t)), *rnext = malloc((size_t)nr * sizeof(int64_t));
+  int64_t *lfirst = malloc((size_t)ids * sizeof(int64_t));
+  int64_t *rfirst = malloc((size_t)ids * sizeof(int64_t));
+  int64_t *lnext = malloc((size_t)nl * sizeof(int64_t));
+  int64_t *rnext = malloc((size_t)nr * sizeof(int64_t));
   for (int64_t i = 0; i < ids; i++) lfirst[i] = rfirst[i] = -1;
   for (int64_t i = nl - 1; i >= 0; i--) {
     lok[i] = lid[i] >= 0;
