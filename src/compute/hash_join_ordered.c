@@ -41,13 +41,22 @@ typedef struct build_table {
   uint64_t mask;
   uint32_t *next;    /* per build row: the next build row + 1 with its key, or 0 */
   bool dups;         /* some key has several build rows */
+  int64_t head_bytes, slots_bytes, next_bytes;
 } build_table;
 
 static void build_reset(build_table *b) {
-  free(b->head);
-  free(b->slots);
-  free(b->next);
+  cy_free(b->head, b->head_bytes);
+  cy_free(b->slots, b->slots_bytes);
+  cy_free(b->next, b->next_bytes);
   memset(b, 0, sizeof(*b));
+}
+
+/* A zeroed block from the accounted allocator: large ones come in huge pages, and are
+ * reused from one join to the next, where calloc would map fresh pages every time. */
+static void *zeroed(int64_t bytes) {
+  void *p = cy_alloc(bytes);
+  if (p) memset(p, 0, (size_t)bytes);
+  return p;
 }
 
 /* The first build row + 1 with this key, or 0. */
@@ -69,16 +78,19 @@ static cy_status build_make(const hash_keys *k, bool dense, uint64_t lo, uint64_
                             build_table *b, cy_error *err) {
   memset(b, 0, sizeof(*b));
   int64_t rows = k->rows;
-  b->next = malloc(((size_t)rows + 1) * sizeof(uint32_t));
+  b->next_bytes = (rows + 1) * (int64_t)sizeof(uint32_t);
+  b->next = cy_alloc(b->next_bytes);
   if (dense) {
     b->lo = lo;
     b->span = span;
-    b->head = calloc(span, sizeof(uint32_t));
+    b->head_bytes = (int64_t)span * (int64_t)sizeof(uint32_t);
+    b->head = zeroed(b->head_bytes);
   } else {
     uint64_t cap = 16;
     while (cap < (uint64_t)rows * 2) cap <<= 1;
     b->mask = cap - 1;
-    b->slots = calloc(cap, sizeof(key_slot));
+    b->slots_bytes = (int64_t)cap * (int64_t)sizeof(key_slot);
+    b->slots = zeroed(b->slots_bytes);
   }
   if (!b->next || (dense ? !b->head : !b->slots)) {
     build_reset(b);
