@@ -489,6 +489,23 @@ cy_status cy_agg_run_range(agg_state *s, int64_t row0, const uint32_t *gid, int6
   return run_combinable(s, &R, err);
 }
 
+bool cy_agg_counts_rows(const agg_state *s) {
+  cy_agg_op op = s->agg.op;
+  return op == CY_AGG_COUNT_ALL ||
+         ((op == CY_AGG_COUNT || op == CY_AGG_MEAN || op == CY_AGG_VAR || op == CY_AGG_STD) &&
+          s->col != NULL && s->col->null_count == 0);
+}
+
+int64_t cy_agg_rows_in(const agg_state *s, int64_t g) {
+  switch (s->agg.op) {
+    case CY_AGG_MEAN:
+      return s_is_float(s) ? ((const fmean_acc *)s->values)[g].n
+                           : ((const mean_acc *)s->values)[g].n;
+    case CY_AGG_VAR: case CY_AGG_STD: return ((const welford *)s->values)[g].n;
+    default: return ((const int64_t *)s->values)[g]; /* count, count_all */
+  }
+}
+
 bool cy_agg_follows_mean(const agg_state *s, const agg_state *mean) {
   return mean->agg.op == CY_AGG_MEAN && s->col == mean->col && s->col != NULL &&
          (s->agg.op == CY_AGG_SUM || s->agg.op == CY_AGG_COUNT);

@@ -62,6 +62,11 @@ bool cy_agg_combinable(const cy_aggregate *agg, const cy_column *col);
 /* Run a combinable aggregate over rows row0 .. row0 + n - 1, row row0 + e in group gid[e]. */
 cy_status cy_agg_run_range(agg_state *s, int64_t row0, const uint32_t *gid, int64_t n,
                            cy_error *err);
+/* Whether s counts every row of a group (count_all; count, mean, var or std of a column
+ * without nulls), so that cy_agg_rows_in tells which groups have rows. */
+bool cy_agg_counts_rows(const agg_state *s);
+/* The rows a state of cy_agg_counts_rows has counted in group g. */
+int64_t cy_agg_rows_in(const agg_state *s, int64_t g);
 /* Whether s (a sum or count) can be had from a mean of the same column, as
  * cy_agg_from_mean makes it, instead of running it over the rows. */
 bool cy_agg_follows_mean(const agg_state *s, const agg_state *mean);

@@ -55,6 +55,8 @@ typedef struct direct_job {
                     output keys are made from the slots (no first rows to track) */
   int32_t nstates;
   int32_t *follows; /* per aggregate: the mean it is had from (cy_agg_follows_mean), or -1 */
+  int32_t counter;  /* by value: an aggregate that counts every row (cy_agg_counts_rows),
+                       which tells the groups with rows without `seen`; or -1 */
   int tasks;
   local_groups *locals;
   atomic_int too_many; /* a thread met too many groups: everyone stops */
@@ -98,8 +100,12 @@ static void number_direct(const direct_job *j, local_groups *L, int64_t b, int64
   const uint64_t *ints = j->k->ints;
   const uint8_t *nulls = j->k->null_rows;
   uint64_t lo = j->lo_key;
-  if (j->by_value) { /* a byte store a row, and no load to wait for */
+  if (j->by_value) { /* a byte store a row (none with a counter), no load to wait for */
     uint8_t *seen = L->seen;
+    if (nulls == NULL && j->counter >= 0) {
+      for (int64_t i = 0; i < n; i++) gid[i] = (uint32_t)(ints[b + i] - lo);
+      return;
+    }
     if (nulls == NULL) {
       for (int64_t i = 0; i < n; i++) {
         uint64_t g = ints[b + i] - lo;
@@ -110,7 +116,7 @@ static void number_direct(const direct_job *j, local_groups *L, int64_t b, int64
     }
     for (int64_t i = 0; i < n; i++) {
       uint64_t g = nulls[b + i] ? j->span : ints[b + i] - lo;
-      seen[g] = 1;
+      if (j->counter < 0) seen[g] = 1;
       gid[i] = (uint32_t)g;
     }
     return;
@@ -310,8 +316,13 @@ static cy_status combine_direct(direct_job *j, agg_state *states, int64_t *group
   int64_t total = 0;
   for (int64_t s = 0; s < slots; s++) {
     uint32_t f = CY_NO_ROW;
-    for (int t = 0; t < j->tasks && f == CY_NO_ROW; t++)
-      f = !j->by_value ? j->locals[t].first[s] : j->locals[t].seen[s] ? (uint32_t)s : CY_NO_ROW;
+    for (int t = 0; t < j->tasks && f == CY_NO_ROW; t++) {
+      const local_groups *L = &j->locals[t];
+      bool has_rows = !j->by_value          ? false
+                      : j->counter >= 0 ? cy_agg_rows_in(&L->states[j->counter], s) > 0
+                                        : L->seen[s] != 0;
+      f = !j->by_value ? L->first[s] : has_rows ? (uint32_t)s : CY_NO_ROW;
+    }
     to[s] = f == CY_NO_ROW ? CY_NO_ROW : (uint32_t)total;
     if (f != CY_NO_ROW) firsts[total++] = f;
   }
@@ -416,7 +427,9 @@ cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int
     hash_keys_reset(&k);
     return oom(err);
   }
+  job.counter = -1;
   for (int32_t a = 0; a < nstates; a++) {
+    if (job.counter < 0 && cy_agg_counts_rows(&states[a])) job.counter = a;
     job.follows[a] = -1;
     for (int32_t b = 0; b < nstates && job.follows[a] < 0; b++)
       if (cy_agg_follows_mean(&states[a], &states[b])) job.follows[a] = b;

@@ -274,6 +274,34 @@ static void check_row_split(int shape, cy_type_id key_type, int threads) {
     free(met);
     cy_table_release(out);
   }
+  /* The sum alone (of a column with nulls: nothing else tells which groups have rows). */
+  cy_aggregate sum_only[] = {{"x", CY_AGG_SUM, 0, NULL}};
+  out = t ? groupby(t, 1, by, sum_only, 1) : NULL;
+  if (out) {
+    int64_t bad = 0, groups = 0, seen = 0;
+    for (int64_t id = 0; id <= IDS; id++) groups += rows[id] > 0;
+    const double *sum = cy_column_data(out->columns[1]);
+    for (int64_t g = 0; g < out->num_rows; g++) {
+      int64_t id = IDS;
+      if (cy_column_is_valid(out->columns[0], g)) {
+        int64_t key = key_type == CY_INT32 ? ((const int32_t *)cy_column_data(out->columns[0]))[g]
+                                           : ((const int64_t *)cy_column_data(out->columns[0]))[g];
+        for (id = 0; id < IDS && key_of(shape, id) != key; id++) {
+        }
+        if (id == IDS) { /* not a key of the input */
+          bad++;
+          continue;
+        }
+      }
+      seen += rows[id] > 0;
+      bad += cy_column_is_valid(out->columns[1], g) != (xn[id] > 0) ||
+             (xn[id] > 0 && sum[g] != xs[id]);
+    }
+    CHECK_EQ_INT(out->num_rows, groups);
+    CHECK_EQ_INT(seen, groups);
+    CHECK_EQ_INT(bad, 0);
+    cy_table_release(out);
+  }
   cy_table_release(t);
   free(k);
   free(k32);
