@@ -174,19 +174,23 @@ static inline int64_t as_int(const cy_column *c, int64_t i, bool *too_big) {
 
 /* The rows one kernel call sees: a partition's entries, read from the aggregate's column
  * through their row numbers, or from a copy of the partition's values gathered once for
- * several aggregates of one column (rows NULL: entry e is row e of the copy). */
+ * several aggregates of one column, or a range of rows of the column (rows NULL: entry e
+ * is row row0 + e). */
 typedef struct agg_rows {
   const cy_column *col;
   const uint32_t *rows;
   const uint32_t *gid;
   int64_t n;
+  int64_t row0;
 } agg_rows;
 
-/* For each entry: r is its row in R->col, gi its group. (The inner one-pass loop only
- * declares them; `continue` in the body moves on to the next entry.) */
-#define FOR_ROWS                                                              \
-  for (int64_t e = 0; e < R->n; e++)                                        \
-    for (int64_t r = R->rows ? R->rows[e] : e, gi = R->gid[e], once_ = 1; once_; once_ = 0)
+/* For each entry: r is its row in R->col, gi its group. (The one-pass loops only declare
+ * things: R's fields in locals, which stores to the states cannot change; `continue` in
+ * the body moves on to the next entry.) */
+#define FOR_ROWS                                                                       \
+  for (const uint32_t *rows_ = R->rows, *gid_ = R->gid, *once1_ = gid_; once1_; once1_ = NULL) \
+    for (int64_t e = 0, n_ = R->n, row0_ = R->row0; e < n_; e++)                          \
+      for (int64_t r = rows_ ? rows_[e] : row0_ + e, gi = gid_[e], once_ = 1; once_; once_ = 0)
 
 static cy_status overflow(const agg_state *s, cy_error *err) {
   cy_error_set(err, "the sum of column '%s' overflows int64", s->agg.column);
@@ -198,11 +202,12 @@ static cy_status run_sum(agg_state *s, const agg_rows *R) {
   bool nulls = c->null_count > 0;
   if (is_float(c->type.id)) {
     double *acc = s->values;
+    uint8_t *valid = s->valid;
     if (c->type.id == CY_FLOAT64 && !nulls) { /* the common case, in a tight loop */
       const double *v = (const double *)c->values->data + c->offset;
       FOR_ROWS {
         acc[gi] += v[r];
-        s->valid[gi] = 1;
+        valid[gi] = 1;
       }
       return CY_OK;
     }
@@ -216,11 +221,12 @@ static cy_status run_sum(agg_state *s, const agg_rows *R) {
   /* 128 bits cannot overflow on any real row count, so only the total is checked (in
    * cy_agg_finish): a partial sum past int64 that comes back is fine, as in SQL. */
   __int128 *acc = s->values;
+  uint8_t *valid = s->valid;
   if (c->type.id == CY_INT64 && !nulls) { /* the common case, in a tight loop */
     const int64_t *v = (const int64_t *)c->values->data + c->offset;
     FOR_ROWS {
       acc[gi] += v[r];
-      s->valid[gi] = 1;
+      valid[gi] = 1;
     }
     return CY_OK;
   }
@@ -431,7 +437,7 @@ bool cy_agg_reads_values(const agg_state *s) {
 cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p,
                                const cy_column *values, cy_error *err) {
   int64_t start = g->start[p];
-  agg_rows R = {s->col, g->rows + start, g->gid + start, g->start[p + 1] - start};
+  agg_rows R = {s->col, g->rows + start, g->gid + start, g->start[p + 1] - start, 0};
   if (values && cy_agg_reads_values(s)) {
     R.col = values;
     R.rows = NULL;
@@ -461,21 +467,65 @@ bool cy_agg_combinable(const cy_aggregate *agg, const cy_column *col) {
   }
 }
 
-cy_status cy_agg_run_rows(agg_state *s, const uint32_t *rows, const uint32_t *gid, int64_t n,
-                          cy_error *err) {
-  agg_rows R = {s->col, rows, gid, n};
+static cy_status run_combinable(agg_state *s, const agg_rows *R, cy_error *err) {
   switch (s->agg.op) {
-    case CY_AGG_COUNT: case CY_AGG_COUNT_ALL: return run_count(s, &R);
-    case CY_AGG_SUM: return run_sum(s, &R);
-    case CY_AGG_MEAN: return run_mean(s, &R);
-    case CY_AGG_VAR: case CY_AGG_STD: return run_welford(s, &R);
+    case CY_AGG_COUNT: case CY_AGG_COUNT_ALL: return run_count(s, R);
+    case CY_AGG_SUM: return run_sum(s, R);
+    case CY_AGG_MEAN: return run_mean(s, R);
+    case CY_AGG_VAR: case CY_AGG_STD: return run_welford(s, R);
     case CY_AGG_MIN: case CY_AGG_MAX:
-      if (!s->by_row) return run_minmax_typed(s, &R);
+      if (!s->by_row) return run_minmax_typed(s, R);
       /* fall through */
     default:
       cy_error_set(err, "the %s of '%s' cannot run over row ranges", cy_agg_name(s->agg.op),
                    s->agg.column ? s->agg.column : "");
       return CY_EINVAL;
+  }
+}
+
+cy_status cy_agg_run_range(agg_state *s, int64_t row0, const uint32_t *gid, int64_t n,
+                           cy_error *err) {
+  agg_rows R = {s->col, NULL, gid, n, row0};
+  return run_combinable(s, &R, err);
+}
+
+bool cy_agg_counts_rows(const agg_state *s) {
+  cy_agg_op op = s->agg.op;
+  return op == CY_AGG_COUNT_ALL ||
+         ((op == CY_AGG_COUNT || op == CY_AGG_MEAN || op == CY_AGG_VAR || op == CY_AGG_STD) &&
+          s->col != NULL && s->col->null_count == 0);
+}
+
+int64_t cy_agg_rows_in(const agg_state *s, int64_t g) {
+  switch (s->agg.op) {
+    case CY_AGG_MEAN:
+      return s_is_float(s) ? ((const fmean_acc *)s->values)[g].n
+                           : ((const mean_acc *)s->values)[g].n;
+    case CY_AGG_VAR: case CY_AGG_STD: return ((const welford *)s->values)[g].n;
+    default: return ((const int64_t *)s->values)[g]; /* count, count_all */
+  }
+}
+
+bool cy_agg_follows_mean(const agg_state *s, const agg_state *mean) {
+  return mean->agg.op == CY_AGG_MEAN && s->col == mean->col && s->col != NULL &&
+         (s->agg.op == CY_AGG_SUM || s->agg.op == CY_AGG_COUNT);
+}
+
+void cy_agg_from_mean(agg_state *s, const agg_state *mean, int64_t groups) {
+  bool fl = s_is_float(mean);
+  for (int64_t g = 0; g < groups; g++) {
+    /* The mean's running sum and count are the sum's and the count's, added in the same
+     * order. */
+    int64_t n = fl ? ((const fmean_acc *)mean->values)[g].n : ((const mean_acc *)mean->values)[g].n;
+    if (s->agg.op == CY_AGG_COUNT) {
+      ((int64_t *)s->values)[g] = n;
+    } else if (fl) {
+      ((double *)s->values)[g] = ((const fmean_acc *)mean->values)[g].fsum;
+      s->valid[g] = n > 0;
+    } else {
+      ((__int128 *)s->values)[g] = ((const mean_acc *)mean->values)[g].isum;
+      s->valid[g] = n > 0;
+    }
   }
 }
 

@@ -220,10 +220,11 @@ static cy_status run_groupby(cy_table *table, const char *const *by, int32_t num
   /* One 64-bit key and few groups: no partitioning (groupby_direct.c). */
   bool direct = false;
   uint32_t *direct_first = NULL;
+  cy_column *direct_keys = NULL;
   int64_t groups = 0;
   if (st == CY_OK && num_by == 1)
-    st = cy_groupby_direct(table, keys[0], states, num_aggs, &groups, &direct_first, &direct,
-                           err);
+    st = cy_groupby_direct(table, keys[0], states, num_aggs, &groups, &direct_first,
+                           &direct_keys, &direct, err);
   if (st == CY_OK && !direct) {
     st = cy_grouping_make(table, keys, num_by, &g, err);
     groups = g.groups;
@@ -236,8 +237,12 @@ static cy_status run_groupby(cy_table *table, const char *const *by, int32_t num
   }
   const uint32_t *first = direct ? direct_first : g.first;
   for (int32_t c = 0; st == CY_OK && c < num_by; c++) {
-    /* Keys from each group's first row; a group-by without keys has none. */
-    st = cy_column_take32(table->columns[keys[c]], first, groups, &cols[c], err);
+    /* Keys from each group's first row (unless made already); a group-by without keys
+     * has none. */
+    if (direct_keys)
+      cols[c] = cy_column_retain(direct_keys);
+    else
+      st = cy_column_take32(table->columns[keys[c]], first, groups, &cols[c], err);
     names[c] = strdup(table->schema.fields[keys[c]].name);
     if (names[c] == NULL) st = CY_ENOMEM;
   }
@@ -255,6 +260,7 @@ static cy_status run_groupby(cy_table *table, const char *const *by, int32_t num
   for (int32_t a = 0; states && a < num_aggs; a++) cy_agg_state_reset(&states[a]);
   cy_grouping_reset(&g);
   free(direct_first);
+  cy_column_release(direct_keys);
   free(states);
   free(keys);
   free(cols);

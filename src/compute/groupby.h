@@ -59,19 +59,32 @@ cy_status cy_agg_run_partition(agg_state *s, const grouping *g, int64_t p,
 /* Whether per-group states of the aggregate over disjoint sets of rows combine into the
  * state over their union (count, sum, mean, var, std; min and max of int64 and float64). */
 bool cy_agg_combinable(const cy_aggregate *agg, const cy_column *col);
-/* Run a combinable aggregate over rows rows[0..n), row rows[e] in group gid[e]. */
-cy_status cy_agg_run_rows(agg_state *s, const uint32_t *rows, const uint32_t *gid, int64_t n,
-                          cy_error *err);
+/* Run a combinable aggregate over rows row0 .. row0 + n - 1, row row0 + e in group gid[e]. */
+cy_status cy_agg_run_range(agg_state *s, int64_t row0, const uint32_t *gid, int64_t n,
+                           cy_error *err);
+/* Whether s counts every row of a group (count_all; count, mean, var or std of a column
+ * without nulls), so that cy_agg_rows_in tells which groups have rows. */
+bool cy_agg_counts_rows(const agg_state *s);
+/* The rows a state of cy_agg_counts_rows has counted in group g. */
+int64_t cy_agg_rows_in(const agg_state *s, int64_t g);
+/* Whether s (a sum or count) can be had from a mean of the same column, as
+ * cy_agg_from_mean makes it, instead of running it over the rows. */
+bool cy_agg_follows_mean(const agg_state *s, const agg_state *mean);
+/* Fill s's groups [0, groups) from the running sums and counts of mean (which ran over
+ * the same rows): the same values as running s over them. */
+void cy_agg_from_mean(agg_state *s, const agg_state *mean, int64_t groups);
 /* Combine the state of src's groups [0, n) into dst's groups to[0..n) (same aggregate). */
 void cy_agg_merge(agg_state *dst, const agg_state *src, const uint32_t *to, int64_t n);
 
 /* Group by one key held as 64-bit values (hash_keys' ints) and run combinable aggregates
- * in the same pass over the rows, each group's rows in row order (groupby_direct.c). When the key has more distinct values
- * than suit this way, returns CY_OK with *done false and the caller partitions instead;
- * otherwise initialises states for *groups groups and gives each group's first row in
- * *first (malloc'd). */
+ * in the same pass over the rows, a range of rows per thread (groupby_direct.c). When the
+ * key has more distinct values than suit this way, returns CY_OK with *done false and the
+ * caller partitions instead; otherwise initialises states for *groups groups and gives
+ * either each group's first row in *first (malloc'd), for the caller to take the keys
+ * from, or the output key column itself in *keys. */
 cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int32_t nstates,
-                            int64_t *groups, uint32_t **first, bool *done, cy_error *err);
+                            int64_t *groups, uint32_t **first, cy_column **keys, bool *done,
+                            cy_error *err);
 
 /* The result column of an aggregate (consumes its per-group values). */
 cy_status cy_agg_finish(agg_state *s, int64_t groups, cy_column **out, cy_error *err);

@@ -4,17 +4,25 @@
  *
  * When the groups are few enough for a table of them to stay in cache, partitioning the
  * rows by hash first (groupby.c) costs more than it saves: it writes every row number and
- * hash out and then gathers the values back through them. Here every thread reads all the
- * keys but owns only some of them (a share of the key range, or of the hash values), so
- * the threads' groups are disjoint: a block at a time, a thread numbers its own rows' keys
- * through its own table (a slot per key value when the keys span a small range, else open
- * addressing) and runs the aggregates over those rows into its own per-group states. Each
- * group's rows are thus seen by one thread in row order (float sums come out exactly as a
- * serial sum would), and the threads' groups and states are simply laid end to end. Only
- * aggregates that cy_agg_run_rows runs take this way. With open addressing, a thread that
- * meets more than DIRECT_HASH_GROUPS groups stops them all and the caller partitions
- * instead (with many groups, the partitions' tables fit in cache and these would not; the
- * limit is low so that little work is lost then).
+ * hash out and then gathers the values back through them. Here the rows are split into one
+ * range per thread; a block at a time, each thread numbers its range's keys through its
+ * own table and runs the aggregates over them into its own per-group states, and at the
+ * end the threads' partial states are combined group by group (cy_agg_merge) in thread
+ * order, which is row order. Two ways to number the keys:
+ *   - keys spanning a small range (as signed 64-bit values) index the states directly,
+ *     group = key - lowest key (the null key one past the end): no probing, the combine
+ *     is elementwise, and the groups come out in key order (integer keys, whose values the
+ *     slots give, need no first rows either);
+ *   - otherwise open addressing on the key's hash, groups numbered as they first appear;
+ *     the combine looks every thread's groups up in one table, thread after thread, so the
+ *     groups come out in the order of their first rows. A thread that meets more than
+ *     DIRECT_HASH_GROUPS groups stops them all and the caller partitions instead (with many
+ *     groups, the partitions' tables fit in cache and these would not; the limit is low so
+ *     that little work is lost then).
+ * The split depends only on the row and thread counts, so results are the same run to run;
+ * a float sum is added up per range and the ranges' totals then in order, so it can differ
+ * from a one-thread sum in the last bits. Only aggregates that cy_agg_run_range runs (and
+ * cy_agg_merge combines) take this way.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -23,31 +31,42 @@
 
 enum { DIRECT_BLOCK = 2048, DIRECT_FIRST_SLOTS = 1024 };
 #define DIRECT_HASH_GROUPS ((int64_t)1 << 16)
-/* Keys spanning at most this many values index the slots directly (2 MiB in all). */
+/* Keys spanning at most this many values index the states directly. */
 #define DIRECT_DENSE_SPAN ((uint64_t)1 << 19)
 
 /* One thread's groups and aggregate states. */
 typedef struct local_groups {
-  uint32_t *slots;     /* group + 1, 0 when empty: open addressing on the key's hash, or
-                          with a small key range, indexed by key - lo_key - slot_lo */
-  uint64_t mask;       /* slots - 1 (open addressing) */
-  uint64_t slot_lo, slot_n; /* small key range: the thread's share of it */
-  uint64_t *keys;      /* per group: the key's 64-bit value (0 for the null key) */
-  uint32_t *first;     /* per group: its first row */
-  int64_t count;       /* groups */
-  uint32_t null_group; /* the null key's group (thread 0's), CY_NO_ROW until one is met */
-  int64_t cap;         /* most groups: the share of the key range, or DIRECT_HASH_GROUPS */
+  uint32_t *slots;     /* open addressing: group + 1, 0 when empty */
+  uint64_t mask;       /* slots - 1 */
+  uint64_t *keys;      /* open addressing, per group: the key's 64-bit value */
+  uint32_t *first;     /* per group: its first row (direct index: CY_NO_ROW until seen) */
+  uint8_t *seen;       /* direct index by value: per slot, 1 once a row had that key */
+  int64_t count;       /* open addressing: groups */
+  uint32_t null_group; /* open addressing: the null key's group, CY_NO_ROW until one is met */
+  int64_t cap;         /* most groups: span + 1 (direct index), or DIRECT_HASH_GROUPS */
   agg_state *states;   /* per aggregate, for cap groups */
 } local_groups;
 
 typedef struct direct_job {
   const hash_keys *k;
-  uint64_t lo_key, span; /* span > 0: every key is in [lo_key, lo_key + span) */
+  uint64_t lo_key, span; /* span > 0: every key is in [lo_key, lo_key + span) (mod 2^64) */
+  cy_type key_type;
+  bool by_value; /* direct index of an integer key: the slot gives the key's value, so the
+                    output keys are made from the slots (no first rows to track) */
   int32_t nstates;
+  int32_t *follows; /* per aggregate: the mean it is had from (cy_agg_follows_mean), or -1 */
+  int32_t counter;  /* by value: an aggregate that counts every row (cy_agg_counts_rows),
+                       which tells the groups with rows without `seen`; or -1 */
   int tasks;
   local_groups *locals;
   atomic_int too_many; /* a thread met too many groups: everyone stops */
 } direct_job;
+
+/* Thread t's rows: [rows * t / tasks, rows * (t + 1) / tasks). */
+static void task_rows(int64_t rows, int tasks, int64_t t, int64_t *a, int64_t *b) {
+  *a = rows * t / tasks;
+  *b = rows * (t + 1) / tasks;
+}
 
 /* Double the slots of L (load stays at most one half). */
 static bool grow_slots(local_groups *L) {
@@ -75,71 +94,106 @@ static bool new_group(local_groups *L, uint64_t key, int64_t r, uint32_t *g) {
   return true;
 }
 
-/* Which of `tasks` threads owns a key by its hash (high bits: the low bits place it). */
-static inline int64_t hash_owner(uint64_t h, int tasks) {
-  return (int64_t)(((h >> 32) * (uint64_t)tasks) >> 32);
+/* Number rows [b, b + n) by direct index into gid. */
+static void number_direct(const direct_job *j, local_groups *L, int64_t b, int64_t n,
+                          uint32_t *gid) {
+  const uint64_t *ints = j->k->ints;
+  const uint8_t *nulls = j->k->null_rows;
+  uint64_t lo = j->lo_key;
+  if (j->by_value) { /* a byte store a row (none with a counter), no load to wait for */
+    uint8_t *seen = L->seen;
+    if (nulls == NULL && j->counter >= 0) {
+      for (int64_t i = 0; i < n; i++) gid[i] = (uint32_t)(ints[b + i] - lo);
+      return;
+    }
+    if (nulls == NULL) {
+      for (int64_t i = 0; i < n; i++) {
+        uint64_t g = ints[b + i] - lo;
+        seen[g] = 1;
+        gid[i] = (uint32_t)g;
+      }
+      return;
+    }
+    for (int64_t i = 0; i < n; i++) {
+      uint64_t g = nulls[b + i] ? j->span : ints[b + i] - lo;
+      if (j->counter < 0) seen[g] = 1;
+      gid[i] = (uint32_t)g;
+    }
+    return;
+  }
+  uint32_t *first = L->first;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t r = b + i;
+    uint64_t g = nulls && nulls[r] ? j->span : ints[r] - lo;
+    if (first[g] == CY_NO_ROW) first[g] = (uint32_t)r;
+    gid[i] = (uint32_t)g;
+  }
+}
+
+/* Number rows [b, b + n) by open addressing into gid; false when there are too many
+ * groups (or no memory: *err_st says which). */
+static bool number_hashed(const direct_job *j, local_groups *L, int64_t b, int64_t n,
+                          uint32_t *gid, cy_status *err_st) {
+  const uint64_t *ints = j->k->ints;
+  const uint8_t *nulls = j->k->null_rows;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t r = b + i;
+    uint32_t g = 0;
+    if (nulls && nulls[r]) {
+      if (L->null_group == CY_NO_ROW && !new_group(L, 0, r, &L->null_group)) return false;
+      gid[i] = L->null_group;
+      continue;
+    }
+    uint64_t key = ints[r], h = cy_hash_u64(key);
+    for (uint64_t at = h & L->mask;; at = (at + 1) & L->mask) {
+      uint32_t s = L->slots[at];
+      if (s == 0) {
+        if (!new_group(L, key, r, &g)) return false;
+        L->slots[at] = g + 1;
+        if ((uint64_t)L->count * 2 > L->mask + 1 && !grow_slots(L)) {
+          *err_st = CY_ENOMEM;
+          return false;
+        }
+        break;
+      }
+      if (L->keys[s - 1] == key) {
+        g = s - 1;
+        break;
+      }
+    }
+    gid[i] = g;
+  }
+  return true;
 }
 
 static cy_status direct_task(void *ctx, int64_t t, cy_error *err) {
   direct_job *j = ctx;
   local_groups *L = &j->locals[t];
-  int64_t rows = j->k->rows;
-  const uint64_t *ints = j->k->ints;
-  const uint8_t *nulls = j->k->null_rows;
-  uint32_t mine[DIRECT_BLOCK], gid[DIRECT_BLOCK];
-  for (int64_t b = 0; b < rows; b += DIRECT_BLOCK) {
+  int64_t a, b;
+  task_rows(j->k->rows, j->tasks, t, &a, &b);
+  uint32_t gid[DIRECT_BLOCK];
+  for (int64_t at = a; at < b; at += DIRECT_BLOCK) {
     if (atomic_load_explicit(&j->too_many, memory_order_relaxed)) return CY_OK;
-    int64_t n = rows - b < DIRECT_BLOCK ? rows - b : DIRECT_BLOCK, m = 0;
-    for (int64_t r = b; r < b + n; r++) {
-      uint32_t g;
-      if (nulls && nulls[r]) {
-        if (t != 0) continue;
-        if (L->null_group == CY_NO_ROW && !new_group(L, 0, r, &L->null_group)) goto too_many;
-        g = L->null_group;
-      } else if (j->span) { /* a small range of keys: a slot for every key, no probing */
-        /* Without a branch on whose key it is (half the rows would mispredict): another
-         * thread's key reads the extra slot past the end, which is never empty, and is
-         * written down but not counted. */
-        uint64_t key = ints[r], at = key - j->lo_key - L->slot_lo;
-        bool own = at < L->slot_n;
-        at = own ? at : L->slot_n;
-        if (L->slots[at] == 0) {
-          if (!new_group(L, key, r, &g)) goto too_many;
-          L->slots[at] = g + 1;
+    int64_t n = b - at < DIRECT_BLOCK ? b - at : DIRECT_BLOCK;
+    if (j->span) {
+      number_direct(j, L, at, n, gid);
+    } else {
+      cy_status st = CY_OK;
+      if (!number_hashed(j, L, at, n, gid, &st)) {
+        if (st != CY_OK) {
+          cy_error_set(err, "out of memory grouping rows");
+          return st;
         }
-        mine[m] = (uint32_t)r;
-        gid[m] = L->slots[at] - 1;
-        m += own;
-        continue;
-      } else {
-        uint64_t key = ints[r], h = cy_hash_u64(key);
-        if (j->tasks > 1 && hash_owner(h, j->tasks) != t) continue;
-        for (uint64_t at = h & L->mask;; at = (at + 1) & L->mask) {
-          uint32_t s = L->slots[at];
-          if (s == 0) {
-            if (!new_group(L, key, r, &g)) goto too_many;
-            L->slots[at] = g + 1;
-            if ((uint64_t)L->count * 2 > L->mask + 1 && !grow_slots(L)) {
-              cy_error_set(err, "out of memory grouping rows");
-              return CY_ENOMEM;
-            }
-            break;
-          }
-          if (L->keys[s - 1] == key) {
-            g = s - 1;
-            break;
-          }
-        }
+        atomic_store_explicit(&j->too_many, 1, memory_order_relaxed);
+        return CY_OK;
       }
-      mine[m] = (uint32_t)r;
-      gid[m++] = g;
     }
-    for (int32_t a = 0; m > 0 && a < j->nstates; a++)
-      CY_RETURN_NOT_OK(cy_agg_run_rows(&L->states[a], mine, gid, m, err));
+    for (int32_t s = 0; s < j->nstates; s++)
+      if (j->follows[s] < 0) CY_RETURN_NOT_OK(cy_agg_run_range(&L->states[s], at, gid, n, err));
   }
-  return CY_OK;
-too_many:
-  atomic_store_explicit(&j->too_many, 1, memory_order_relaxed);
+  int64_t groups = j->span ? (int64_t)j->span + 1 : L->count;
+  for (int32_t s = 0; s < j->nstates; s++)
+    if (j->follows[s] >= 0) cy_agg_from_mean(&L->states[s], &L->states[j->follows[s]], groups);
   return CY_OK;
 }
 
@@ -149,23 +203,30 @@ static void local_reset(local_groups *L, int32_t nstates) {
   free(L->slots);
   free(L->keys);
   free(L->first);
+  free(L->seen);
 }
 
-static cy_status local_init(local_groups *L, uint64_t span, const agg_state *proto,
-                            int32_t nstates, cy_error *err) {
+static cy_status local_init(local_groups *L, uint64_t span, bool by_value,
+                            const agg_state *proto, int32_t nstates, cy_error *err) {
   L->mask = DIRECT_FIRST_SLOTS - 1;
   L->null_group = CY_NO_ROW;
-  L->slots = calloc(span ? L->slot_n + 1 : DIRECT_FIRST_SLOTS, sizeof(uint32_t));
-  if (span && L->slots) L->slots[L->slot_n] = 1; /* the extra slot: never empty */
   /* Room for the most groups up front: untouched pages cost nothing. */
-  L->cap = span ? (int64_t)L->slot_n + 1 : DIRECT_HASH_GROUPS; /* + 1: the null key */
-  L->keys = malloc((size_t)L->cap * sizeof(uint64_t));
-  L->first = malloc((size_t)L->cap * sizeof(uint32_t));
+  L->cap = span ? (int64_t)span + 1 : DIRECT_HASH_GROUPS; /* + 1: the null key */
+  if (by_value)
+    L->seen = calloc((size_t)L->cap, 1);
+  else
+    L->first = malloc((size_t)L->cap * sizeof(uint32_t));
+  if (span == 0) {
+    L->slots = calloc(DIRECT_FIRST_SLOTS, sizeof(uint32_t));
+    L->keys = malloc((size_t)L->cap * sizeof(uint64_t));
+  }
   L->states = calloc((size_t)nstates + 1, sizeof(agg_state));
-  if (!L->slots || !L->keys || !L->first || !L->states) {
+  if (!(by_value ? (void *)L->seen : (void *)L->first) || !L->states ||
+      (span == 0 && (!L->slots || !L->keys))) {
     cy_error_set(err, "out of memory grouping rows");
     return CY_ENOMEM;
   }
+  if (span && !by_value) memset(L->first, 0xff, (size_t)L->cap * sizeof(uint32_t)); /* NO_ROW */
   for (int32_t a = 0; a < nstates; a++) {
     L->states[a].agg = proto[a].agg;
     L->states[a].col = proto[a].col;
@@ -175,74 +236,162 @@ static cy_status local_init(local_groups *L, uint64_t span, const agg_state *pro
   return CY_OK;
 }
 
-typedef struct range_job {
-  const hash_keys *k;
-  int tasks;
-  uint64_t *lo, *hi; /* per task */
-} range_job;
-
-static cy_status range_task(void *ctx, int64_t t, cy_error *err) {
-  (void)err;
-  range_job *j = ctx;
-  int64_t rows = j->k->rows, a = rows * t / j->tasks, b = rows * (t + 1) / j->tasks;
-  const uint64_t *ints = j->k->ints;
-  const uint8_t *nulls = j->k->null_rows;
-  uint64_t lo = UINT64_MAX, hi = 0;
-  for (int64_t r = a; r < b; r++) {
-    if (nulls && nulls[r]) continue;
-    lo = ints[r] < lo ? ints[r] : lo;
-    hi = ints[r] > hi ? ints[r] : hi;
-  }
-  j->lo[t] = lo;
-  j->hi[t] = hi;
-  return CY_OK;
-}
-
-/* When the key values (as unsigned 64-bit) span a range no larger than DIRECT_DENSE_SPAN,
- * set job->lo_key and job->span so that keys index the slots directly. */
+/* When the keys span no more than DIRECT_DENSE_SPAN values, set job->lo_key and job->span
+ * so that keys index the states directly. */
 static cy_status key_range(direct_job *job, cy_error *err) {
-  uint64_t lo_t[64], hi_t[64];
-  int tasks = job->tasks < 64 ? job->tasks : 64;
-  range_job rj = {job->k, tasks, lo_t, hi_t};
-  CY_RETURN_NOT_OK(cy_parallel_for_n(tasks, tasks, range_task, &rj, err));
-  uint64_t lo = UINT64_MAX, hi = 0;
-  for (int t = 0; t < tasks; t++) {
-    lo = lo_t[t] < lo ? lo_t[t] : lo;
-    hi = hi_t[t] > hi ? hi_t[t] : hi;
-  }
-  if (lo <= hi && hi - lo < DIRECT_DENSE_SPAN) {
-    job->lo_key = lo;
-    job->span = hi - lo + 1;
-  }
+  key_bounds kb;
+  CY_RETURN_NOT_OK(hash_keys_bounds(job->k, cy_num_threads(), &kb, err));
+  if (!key_bounds_dense(&kb, DIRECT_DENSE_SPAN, &job->lo_key, &job->span)) job->span = 0;
   return CY_OK;
 }
 
-/* Lay the threads' groups end to end (they are disjoint) with their states. */
-static cy_status combine(direct_job *j, agg_state *states, int64_t *groups, uint32_t **first,
-                         cy_error *err) {
-  int64_t total = 0;
-  for (int t = 0; t < j->tasks; t++) total += j->locals[t].count;
-  uint32_t *firsts = malloc(((size_t)total + 1) * sizeof(uint32_t));
-  uint32_t *to = malloc(((size_t)total + 1) * sizeof(uint32_t));
-  if (!firsts || !to) {
-    free(firsts);
-    free(to);
-    cy_error_set(err, "out of memory grouping rows");
-    return CY_ENOMEM;
-  }
-  for (int64_t g = 0; g < total; g++) to[g] = (uint32_t)g;
+static cy_status oom(cy_error *err) {
+  cy_error_set(err, "out of memory grouping rows");
+  return CY_ENOMEM;
+}
+
+/* Combine the threads' states into states[] for `groups` groups, given where each thread's
+ * local groups go: to[] lists the threads' local groups end to end, or with slots > 0 is
+ * one list of `slots` entries that every thread shares (direct index). A local group that
+ * is no group goes to index `groups`, a spare state past the end. */
+static cy_status merge_states(direct_job *j, agg_state *states, int64_t groups,
+                              const uint32_t *to, int64_t slots, cy_error *err) {
   cy_status st = CY_OK;
   int32_t a = 0;
   for (; st == CY_OK && a < j->nstates; a++) {
-    st = cy_agg_state_init(&states[a], total, err);
-    for (int t = 0, at = 0; st == CY_OK && t < j->tasks; at += (int)j->locals[t++].count)
-      cy_agg_merge(&states[a], &j->locals[t].states[a], to + at, j->locals[t].count);
+    st = cy_agg_state_init(&states[a], groups, err);
+    int64_t at = 0;
+    for (int t = 0; st == CY_OK && t < j->tasks; t++) {
+      int64_t n = slots ? slots : j->locals[t].count;
+      cy_agg_merge(&states[a], &j->locals[t].states[a], to + at, n);
+      at += slots ? 0 : n;
+    }
   }
-  for (int t = 0, at = 0; t < j->tasks; at += (int)j->locals[t++].count)
-    memcpy(firsts + at, j->locals[t].first, (size_t)j->locals[t].count * sizeof(uint32_t));
+  if (st != CY_OK)
+    for (int32_t b = 0; b < a; b++) cy_agg_state_reset(&states[b]);
+  return st;
+}
+
+/* The key column of direct-index groups by value: slot s holds key lo_key + s, the last
+ * slot the null key; slots[0..groups) are the groups' slots. */
+static cy_status keys_from_slots(const direct_job *j, const uint32_t *slots, int64_t groups,
+                                 cy_column **out, cy_error *err) {
+  int width = cy_type_bit_width(j->key_type.id) / 8;
+  uint8_t *values = malloc(((size_t)groups + 1) * (size_t)width);
+  uint8_t *valid = malloc((size_t)groups + 1);
+  if (!values || !valid) {
+    free(values);
+    free(valid);
+    return oom(err);
+  }
+  for (int64_t g = 0; g < groups; g++) {
+    /* The 64-bit value narrowed to the key's width (it was widened from it). */
+    uint64_t v = j->lo_key + slots[g];
+    valid[g] = slots[g] != j->span;
+    switch (width) {
+      case 1: values[g] = (uint8_t)v; break;
+      case 2: ((uint16_t *)values)[g] = (uint16_t)v; break;
+      case 4: ((uint32_t *)values)[g] = (uint32_t)v; break;
+      default: ((uint64_t *)values)[g] = v; break;
+    }
+  }
+  cy_status st = cy_column_from_values(j->key_type, values, valid, groups, out, err);
+  free(values);
+  free(valid);
+  return st;
+}
+
+/* Direct index: a group for every slot some thread saw, in slot (key) order, and either
+ * each group's first row (*first) or the key column itself (*keys, by value). */
+static cy_status combine_direct(direct_job *j, agg_state *states, int64_t *groups,
+                                uint32_t **first, cy_column **keys, cy_error *err) {
+  int64_t slots = (int64_t)j->span + 1;
+  uint32_t *firsts = malloc(((size_t)slots + 1) * sizeof(uint32_t)); /* or slots, by value */
+  uint32_t *to = malloc((size_t)slots * sizeof(uint32_t));
+  if (!firsts || !to) {
+    free(firsts);
+    free(to);
+    return oom(err);
+  }
+  int64_t total = 0;
+  for (int64_t s = 0; s < slots; s++) {
+    uint32_t f = CY_NO_ROW;
+    for (int t = 0; t < j->tasks && f == CY_NO_ROW; t++) {
+      const local_groups *L = &j->locals[t];
+      bool has_rows = !j->by_value          ? false
+                      : j->counter >= 0 ? cy_agg_rows_in(&L->states[j->counter], s) > 0
+                                        : L->seen[s] != 0;
+      f = !j->by_value ? L->first[s] : has_rows ? (uint32_t)s : CY_NO_ROW;
+    }
+    to[s] = f == CY_NO_ROW ? CY_NO_ROW : (uint32_t)total;
+    if (f != CY_NO_ROW) firsts[total++] = f;
+  }
+  for (int64_t s = 0; s < slots; s++)
+    if (to[s] == CY_NO_ROW) to[s] = (uint32_t)total; /* the spare state */
+  cy_status st = merge_states(j, states, total, to, slots, err);
+  free(to);
+  if (st == CY_OK && j->by_value) {
+    st = keys_from_slots(j, firsts, total, keys, err);
+    if (st != CY_OK)
+      for (int32_t a = 0; a < j->nstates; a++) cy_agg_state_reset(&states[a]);
+    free(firsts);
+    firsts = NULL;
+  }
+  if (st != CY_OK) {
+    free(firsts);
+    return st;
+  }
+  *groups = total;
+  *first = firsts;
+  return CY_OK;
+}
+
+/* Open addressing: every thread's groups looked up in one table, thread after thread. */
+static cy_status combine_hashed(direct_job *j, agg_state *states, int64_t *groups,
+                                uint32_t **first, cy_error *err) {
+  int64_t locals = 0;
+  for (int t = 0; t < j->tasks; t++) locals += j->locals[t].count;
+  uint64_t cap = 16;
+  while (cap < (uint64_t)locals * 2) cap <<= 1;
+  uint32_t *slots = calloc(cap, sizeof(uint32_t)); /* group + 1 */
+  uint64_t *keys = malloc(((size_t)locals + 1) * sizeof(uint64_t));
+  uint32_t *firsts = malloc(((size_t)locals + 1) * sizeof(uint32_t));
+  uint32_t *to = malloc(((size_t)locals + 1) * sizeof(uint32_t));
+  if (!slots || !keys || !firsts || !to) {
+    free(slots);
+    free(keys);
+    free(firsts);
+    free(to);
+    return oom(err);
+  }
+  uint32_t total = 0, null_group = CY_NO_ROW;
+  int64_t at = 0;
+  for (int t = 0; t < j->tasks; t++) {
+    const local_groups *L = &j->locals[t];
+    for (int64_t g = 0; g < L->count; g++, at++) {
+      if ((uint32_t)g == L->null_group) {
+        if (null_group == CY_NO_ROW) {
+          null_group = total;
+          firsts[total++] = L->first[g];
+        }
+        to[at] = null_group;
+        continue;
+      }
+      uint64_t key = L->keys[g], s = cy_hash_u64(key) & (cap - 1);
+      while (slots[s] != 0 && keys[slots[s] - 1] != key) s = (s + 1) & (cap - 1);
+      if (slots[s] == 0) {
+        keys[total] = key;
+        firsts[total] = L->first[g];
+        slots[s] = ++total;
+      }
+      to[at] = slots[s] - 1;
+    }
+  }
+  free(slots);
+  free(keys);
+  cy_status st = merge_states(j, states, total, to, 0, err);
   free(to);
   if (st != CY_OK) {
-    for (int32_t b = 0; b < a; b++) cy_agg_state_reset(&states[b]);
     free(firsts);
     return st;
   }
@@ -252,10 +401,12 @@ static cy_status combine(direct_job *j, agg_state *states, int64_t *groups, uint
 }
 
 cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int32_t nstates,
-                            int64_t *groups, uint32_t **first, bool *done, cy_error *err) {
+                            int64_t *groups, uint32_t **first, cy_column **keys, bool *done,
+                            cy_error *err) {
   *done = false;
   *groups = 0;
   *first = NULL;
+  *keys = NULL;
   if (table->num_rows >= (int64_t)CY_NO_ROW) return CY_OK; /* the caller says why not */
   for (int32_t a = 0; a < nstates; a++)
     if (!cy_agg_combinable(&states[a].agg, states[a].col)) return CY_OK;
@@ -265,26 +416,49 @@ cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int
     hash_keys_reset(&k);
     return CY_OK;
   }
-  /* Every thread reads every key: worth it from a few blocks a thread. */
-  int tasks = cy_num_threads();
-  while (tasks > 1 && k.rows < (int64_t)tasks * 2 * DIRECT_BLOCK) tasks--;
-  direct_job job = {&k, 0, 0, nstates, tasks, calloc((size_t)tasks, sizeof(local_groups)), 0};
-  cy_status st = job.locals ? CY_OK : CY_ENOMEM;
-  if (st == CY_OK) st = key_range(&job, err);
-  if (st != CY_OK) cy_error_set(err, "out of memory grouping rows");
-  for (int t = 0; st == CY_OK && t < tasks; t++) {
-    local_groups *L = &job.locals[t];
-    L->slot_lo = job.span * (uint64_t)t / (uint64_t)tasks;
-    L->slot_n = job.span * (uint64_t)(t + 1) / (uint64_t)tasks - L->slot_lo;
-    st = local_init(L, job.span, states, nstates, err);
+  direct_job job;
+  memset(&job, 0, sizeof job);
+  job.k = &k;
+  job.nstates = nstates;
+  /* A sum or count of a column that also has a mean comes from the mean's running sum and
+   * count: one state fewer to update a row. */
+  job.follows = malloc(((size_t)nstates + 1) * sizeof(int32_t));
+  if (job.follows == NULL) {
+    hash_keys_reset(&k);
+    return oom(err);
   }
+  job.counter = -1;
+  for (int32_t a = 0; a < nstates; a++) {
+    if (job.counter < 0 && cy_agg_counts_rows(&states[a])) job.counter = a;
+    job.follows[a] = -1;
+    for (int32_t b = 0; b < nstates && job.follows[a] < 0; b++)
+      if (cy_agg_follows_mean(&states[a], &states[b])) job.follows[a] = b;
+  }
+  job.tasks = cy_num_threads();
+  atomic_init(&job.too_many, 0);
+  cy_status st = key_range(&job, err);
+  cy_type_id kt = table->columns[key]->type.id;
+  job.key_type = table->columns[key]->type;
+  job.by_value = job.span && ((kt >= CY_INT8 && kt <= CY_UINT64) || kt == CY_DATE32 ||
+                              kt == CY_TIMESTAMP);
+  /* Every thread has its own states (a slot per key with a direct index) and the combine
+   * reads them all: a range of at least a block, and of a quarter of the slots, a thread. */
+  int64_t least = job.span / 4 > DIRECT_BLOCK ? (int64_t)job.span / 4 : DIRECT_BLOCK;
+  while (job.tasks > 1 && k.rows < (int64_t)job.tasks * least) job.tasks--;
+  int tasks = job.tasks;
+  if (st == CY_OK && (job.locals = calloc((size_t)tasks, sizeof(local_groups))) == NULL)
+    st = oom(err);
+  for (int t = 0; st == CY_OK && t < tasks; t++)
+    st = local_init(&job.locals[t], job.span, job.by_value, states, nstates, err);
   if (st == CY_OK) st = cy_parallel_for_n(tasks, tasks, direct_task, &job, err);
   if (st == CY_OK && !atomic_load(&job.too_many)) {
-    st = combine(&job, states, groups, first, err);
+    st = job.span ? combine_direct(&job, states, groups, first, keys, err)
+                  : combine_hashed(&job, states, groups, first, err);
     *done = st == CY_OK;
   }
   for (int t = 0; job.locals && t < tasks; t++) local_reset(&job.locals[t], nstates);
   free(job.locals);
+  free(job.follows);
   hash_keys_reset(&k);
   return st;
 }

@@ -10,7 +10,8 @@
  *
  * Which side builds: the smaller one for inner joins; the right for left, full, semi and
  * anti joins (their left rows are the probes, so unmatched ones are easy to emit); the left
- * for right joins.
+ * for right joins. Inner, left and right joins on one 64-bit key with a build side of
+ * modest size take a way without partitioning (hash_join_ordered.c).
  */
 #include <stdlib.h>
 
@@ -154,6 +155,7 @@ oom:
 typedef struct gather_job {
   cy_table *left, *right;
   const uint32_t *lidx, *ridx;
+  bool left_as_is, right_as_is; /* that side's every row in order (its idx unused) */
   int64_t n;
   const int32_t *src;     /* per output column: left index, or nl + right index */
   const int32_t *coalesce; /* per output column: right key index to fill from, or -1 */
@@ -184,9 +186,11 @@ static cy_status coalesce_key(gather_job *j, int32_t lc, int32_t rc, cy_column *
     cy_error_set(err, "out of memory joining");
     st = CY_ENOMEM;
   }
-  for (int64_t i = 0; st == CY_OK && i < j->n; i++)
-    idx[i] = j->lidx[i] != CY_NO_ROW ? j->lidx[i]
-             : j->ridx[i] != CY_NO_ROW ? (uint32_t)(l->length + j->ridx[i]) : CY_NO_ROW;
+  for (int64_t i = 0; st == CY_OK && i < j->n; i++) {
+    uint32_t li = j->left_as_is ? (uint32_t)i : j->lidx[i];
+    uint32_t ri = j->right_as_is ? (uint32_t)i : j->ridx[i];
+    idx[i] = li != CY_NO_ROW ? li : ri != CY_NO_ROW ? (uint32_t)(l->length + ri) : CY_NO_ROW;
+  }
   if (st == CY_OK) st = cy_column_take32(all, idx, j->n, out, err);
   free(idx);
   cy_column_release(all);
@@ -209,7 +213,12 @@ static cy_status gather_all(gather_job *j, int32_t count, cy_error *err) {
       st = coalesce_key(j, s, j->coalesce[c], &j->out[c], err);
       continue;
     }
-    cols[m] = s < nl ? j->left->columns[s] : j->right->columns[s - nl];
+    cy_column *col = s < nl ? j->left->columns[s] : j->right->columns[s - nl];
+    if (s < nl ? j->left_as_is : j->right_as_is) { /* the side as it is: share the column */
+      j->out[c] = cy_column_retain(col);
+      continue;
+    }
+    cols[m] = col;
     sels[m].u32 = s < nl ? j->lidx : j->ridx;
     where[m++] = c;
   }
@@ -226,6 +235,14 @@ cy_status cy_join_output(cy_table *left, cy_table *right, const uint32_t *lidx,
                          const uint32_t *ridx, int64_t n, const int32_t *lkeys,
                          const int32_t *rkeys, const cy_join_options *o, cy_table **out,
                          cy_error *err) {
+  return cy_join_output_sharing(left, right, lidx, ridx, false, false, n, lkeys, rkeys, o, out,
+                                err);
+}
+
+cy_status cy_join_output_sharing(cy_table *left, cy_table *right, const uint32_t *lidx,
+                                 const uint32_t *ridx, bool left_as_is, bool right_as_is,
+                                 int64_t n, const int32_t *lkeys, const int32_t *rkeys,
+                                 const cy_join_options *o, cy_table **out, cy_error *err) {
   int32_t nl = left->schema.num_fields, nr = right->schema.num_fields;
   bool *drop = calloc((size_t)nr + 1, sizeof(bool));
   int32_t *src = calloc((size_t)(nl + nr) + 1, sizeof(int32_t));
@@ -256,7 +273,7 @@ cy_status cy_join_output(cy_table *left, cy_table *right, const uint32_t *lidx,
     coal[k++] = -1;
   }
   if (st == CY_OK) {
-    gather_job job = {left, right, lidx, ridx, n, src, coal, cols};
+    gather_job job = {left, right, lidx, ridx, left_as_is, right_as_is, n, src, coal, cols};
     st = gather_all(&job, count, err);
   }
   if (st == CY_OK) {
@@ -472,10 +489,14 @@ cy_status cy_table_join(cy_table *left, cy_table *right, const cy_join_options *
     st = cy_find_columns(right, right_on, o.num_keys, "join's right side", rk, err);
   if (st == CY_OK) st = key_types(left, right, lk, rk, o.num_keys, types, err);
   if (st == CY_OK) {
-    if (o.algorithm == CY_JOIN_SORT_MERGE)
+    bool done = false;
+    if (o.algorithm == CY_JOIN_SORT_MERGE) {
       st = cy_sort_merge_join(left, right, lk, rk, types, &o, out, err);
-    else
-      st = run_join(left, right, lk, rk, types, &o, out, err);
+    } else {
+      /* One 64-bit key and a build side of modest size: no partitioning. */
+      st = cy_join_ordered(left, right, lk, rk, types, &o, out, &done, err);
+      if (st == CY_OK && !done) st = run_join(left, right, lk, rk, types, &o, out, err);
+    }
   }
   free(lk);
   free(rk);

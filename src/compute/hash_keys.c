@@ -104,6 +104,73 @@ oom:
   return CY_ENOMEM;
 }
 
+typedef struct bounds_job {
+  const hash_keys *k;
+  int tasks;
+  key_bounds *bounds; /* per task */
+} bounds_job;
+
+static cy_status bounds_task(void *ctx, int64_t t, cy_error *err) {
+  (void)err;
+  bounds_job *j = ctx;
+  int64_t a = j->k->rows * t / j->tasks, b = j->k->rows * (t + 1) / j->tasks;
+  const int64_t *ints = (const int64_t *)j->k->ints;
+  const uint8_t *nulls = j->k->null_rows;
+  /* Two of each bound, for two rows at a time (the compares do not wait on each other). */
+  int64_t lo0 = INT64_MAX, hi0 = INT64_MIN, lo1 = INT64_MAX, hi1 = INT64_MIN;
+  if (nulls == NULL) {
+    int64_t r = a;
+    for (; r + 1 < b; r += 2) {
+      int64_t x = ints[r], y = ints[r + 1];
+      lo0 = x < lo0 ? x : lo0;
+      hi0 = x > hi0 ? x : hi0;
+      lo1 = y < lo1 ? y : lo1;
+      hi1 = y > hi1 ? y : hi1;
+    }
+    for (; r < b; r++) {
+      lo0 = ints[r] < lo0 ? ints[r] : lo0;
+      hi0 = ints[r] > hi0 ? ints[r] : hi0;
+    }
+  } else {
+    for (int64_t r = a; r < b; r++) {
+      if (nulls[r]) continue;
+      lo0 = ints[r] < lo0 ? ints[r] : lo0;
+      hi0 = ints[r] > hi0 ? ints[r] : hi0;
+    }
+  }
+  j->bounds[t].lo = lo0 < lo1 ? lo0 : lo1;
+  j->bounds[t].hi = hi0 > hi1 ? hi0 : hi1;
+  return CY_OK;
+}
+
+cy_status hash_keys_bounds(const hash_keys *k, int threads, key_bounds *out, cy_error *err) {
+  *out = (key_bounds){INT64_MAX, INT64_MIN};
+  int tasks = threads < 1 ? 1 : threads;
+  while (tasks > 1 && k->rows < (int64_t)tasks * 65536) tasks--; /* not worth a thread */
+  key_bounds *bounds = calloc((size_t)tasks, sizeof(key_bounds));
+  if (bounds == NULL) {
+    cy_error_set(err, "out of memory reading key bounds");
+    return CY_ENOMEM;
+  }
+  bounds_job job = {k, tasks, bounds};
+  cy_status st = cy_parallel_for_n(tasks, tasks, bounds_task, &job, err);
+  for (int t = 0; st == CY_OK && t < tasks; t++) {
+    out->lo = bounds[t].lo < out->lo ? bounds[t].lo : out->lo;
+    out->hi = bounds[t].hi > out->hi ? bounds[t].hi : out->hi;
+  }
+  free(bounds);
+  return st;
+}
+
+bool key_bounds_dense(const key_bounds *b, uint64_t max_span, uint64_t *lo, uint64_t *span) {
+  if (b->lo > b->hi) return false; /* no keys */
+  uint64_t s = (uint64_t)b->hi - (uint64_t)b->lo;
+  if (s >= max_span) return false;
+  *lo = (uint64_t)b->lo;
+  *span = s + 1;
+  return true;
+}
+
 int hash_parts_bits(int64_t rows, int threads) {
   /* About 16K rows a partition keeps a partition's table within L2; at least a few
    * partitions per thread so that they balance. */

@@ -52,6 +52,19 @@ static inline bool hash_keys_equal(const hash_keys *a, int64_t i, const hash_key
                        j, a->n);
 }
 
+/* The smallest and largest non-null key of a single 64-bit key (ints) as signed values
+ * (every integer type but uint64 past INT64_MAX keeps its order so); lo > hi when there
+ * is none. */
+typedef struct key_bounds {
+  int64_t lo, hi;
+} key_bounds;
+
+/* The bounds of k's keys (k->ints must be set), on up to `threads` threads. */
+cy_status hash_keys_bounds(const hash_keys *k, int threads, key_bounds *out, cy_error *err);
+/* Whether the keys within b span at most max_span values; then key - *lo (mod 2^64) is
+ * below *span for every key, and increases with the key (as a signed value). */
+bool key_bounds_dense(const key_bounds *b, uint64_t max_span, uint64_t *lo, uint64_t *span);
+
 /* Rows grouped by partition: partition p holds entries [start[p], start[p + 1]). */
 typedef struct hash_parts {
   int bits;          /* 2^bits partitions */

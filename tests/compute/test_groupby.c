@@ -1,7 +1,9 @@
 /*
  * test_groupby.c - group-by and whole-table aggregates against hand-computed values: every
  * aggregate, null keys as a group, several keys, groups with only nulls, empty tables,
- * many groups on one key both ways (groupby_direct.c and partitioned),
+ * many groups on one key both ways (groupby_direct.c and partitioned), groupby_direct.c's
+ * split of the rows between up to 7 threads for keys of both signs, far from zero, spread
+ * out, int32, bool and null,
  * output names and types, and the errors (unknown column, a sum of strings, overflow).
  */
 #include <math.h>
@@ -164,11 +166,205 @@ static void test_many_groups(void) {
   check_many_groups(400000, 1000000, 1000003, 1); /* past 2^18 groups */
 }
 
+/* A column of n int64 / float64 / other fixed-width values with valid bytes. */
+static cy_column *column_of(cy_type_id type, const void *values, const uint8_t *valid,
+                            int64_t n) {
+  cy_column *c = NULL;
+  OK(cy_column_from_values(cy_type_make(type), values, valid, n, &c, &err));
+  return c;
+}
+
+/* Key shapes for check_row_split: id -> key value. */
+enum { SHAPE_SIGNED, SHAPE_HIGH, SHAPE_SPREAD };
+static int64_t key_of(int shape, int64_t id) {
+  switch (shape) {
+    case SHAPE_SIGNED: return id - 500;                  /* both signs, a small range */
+    case SHAPE_HIGH: return 1000000000000LL + id;        /* a small range far from zero */
+    default: return (id % 2 ? -1 : 1) * id * 1000003LL;  /* spread: open addressing */
+  }
+}
+
+/* groupby_direct.c's split of the rows between threads, on many threads (each a range of a
+ * few blocks), against per-key values accumulated here in one pass: count, sum, mean, min,
+ * max and var of a float column with nulls (quarters, so that every order of adding gives
+ * the same sum), sum, count and mean of an int64 column, count_all; null keys as a group;
+ * int64 or int32 keys of the shapes above (directly indexed by value or hashed). */
+static void check_row_split(int shape, cy_type_id key_type, int threads) {
+  enum { N = 60000, IDS = 1001 };
+  cy_set_num_threads(threads);
+  int64_t *k = malloc(N * sizeof(int64_t)), *y = malloc(N * sizeof(int64_t));
+  int32_t *k32 = malloc(N * sizeof(int32_t));
+  double *x = malloc(N * sizeof(double));
+  uint8_t *kv = malloc(N), *xv = malloc(N);
+  /* Per id (IDS: the null key): rows, float count / sum / sum of squares / min / max, int sum. */
+  int64_t *rows = calloc(IDS + 1, sizeof(int64_t)), *xn = calloc(IDS + 1, sizeof(int64_t));
+  int64_t *ys = calloc(IDS + 1, sizeof(int64_t));
+  double *xs = calloc(IDS + 1, sizeof(double)), *xq = calloc(IDS + 1, sizeof(double));
+  double *xmin = calloc(IDS + 1, sizeof(double)), *xmax = calloc(IDS + 1, sizeof(double));
+  uint64_t s = 7;
+  for (int64_t i = 0; i < N; i++) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    int64_t id = (int64_t)((s >> 33) % (IDS + 40)); /* past IDS - 1: a null key */
+    kv[i] = id < IDS;
+    id = id < IDS ? id : IDS;
+    k[i] = kv[i] ? key_of(shape, id) : 0;
+    k32[i] = (int32_t)k[i];
+    xv[i] = (s >> 20) % 9 != 0;
+    x[i] = (double)((int64_t)((s >> 24) % 801) - 400) / 4;
+    y[i] = (int64_t)((s >> 40) % 100000) - 50000;
+    rows[id]++;
+    ys[id] += y[i];
+    if (!xv[i]) continue;
+    if (xn[id] == 0 || x[i] < xmin[id]) xmin[id] = x[i];
+    if (xn[id] == 0 || x[i] > xmax[id]) xmax[id] = x[i];
+    xn[id]++;
+    xs[id] += x[i];
+    xq[id] += x[i] * x[i];
+  }
+  cy_column *cols[3] = {key_type == CY_INT32 ? column_of(CY_INT32, k32, kv, N)
+                                             : column_of(CY_INT64, k, kv, N),
+                        column_of(CY_FLOAT64, x, xv, N), column_of(CY_INT64, y, NULL, N)};
+  const char *names[] = {"k", "x", "y"};
+  cy_table *t = NULL;
+  OK(cy_table_make(3, names, cols, &t, &err));
+  for (int c = 0; c < 3; c++) cy_column_release(cols[c]);
+  const char *by[] = {"k"};
+  cy_aggregate aggs[] = {{"x", CY_AGG_COUNT, 0, NULL}, {"x", CY_AGG_SUM, 0, NULL},
+                         {"x", CY_AGG_MEAN, 0, NULL},  {"x", CY_AGG_MIN, 0, NULL},
+                         {"x", CY_AGG_MAX, 0, NULL},   {"x", CY_AGG_VAR, 0, NULL},
+                         {"y", CY_AGG_SUM, 0, NULL},   {"y", CY_AGG_COUNT_ALL, 0, "n"},
+                         {"y", CY_AGG_MEAN, 0, NULL}};
+  cy_table *out = t ? groupby(t, 1, by, aggs, 9) : NULL;
+  if (out) {
+    int64_t bad = 0, groups = 0;
+    for (int64_t id = 0; id <= IDS; id++) groups += rows[id] > 0;
+    CHECK_EQ_INT(out->num_rows, groups);
+    cy_column *const *oc = out->columns;
+    CHECK(oc[0]->type.id == key_type);
+    const double *sum = cy_column_data(oc[2]), *mean = cy_column_data(oc[3]);
+    const double *mn = cy_column_data(oc[4]), *mx = cy_column_data(oc[5]);
+    const double *var = cy_column_data(oc[6]), *ymean = cy_column_data(oc[9]);
+    const int64_t *cnt = cy_column_data(oc[1]), *ysum = cy_column_data(oc[7]);
+    const int64_t *n = cy_column_data(oc[8]);
+    uint8_t *met = calloc(IDS + 1, 1);
+    for (int64_t g = 0; g < out->num_rows; g++) {
+      int64_t id = IDS;
+      if (cy_column_is_valid(oc[0], g)) {
+        int64_t key = key_type == CY_INT32 ? ((const int32_t *)cy_column_data(oc[0]))[g]
+                                           : ((const int64_t *)cy_column_data(oc[0]))[g];
+        for (id = 0; id < IDS && key_of(shape, id) != key; id++) {
+        }
+        if (id == IDS) { /* not a key of the input */
+          bad++;
+          continue;
+        }
+      }
+      bad += met[id]++ != 0 || rows[id] == 0 || n[g] != rows[id] || cnt[g] != xn[id] ||
+             ysum[g] != ys[id] || ymean[g] != (double)ys[id] / (double)rows[id];
+      bad += cy_column_is_valid(oc[2], g) != (xn[id] > 0);
+      if (xn[id] > 0)
+        bad += sum[g] != xs[id] || mean[g] != xs[id] / (double)xn[id] || mn[g] != xmin[id] ||
+               mx[g] != xmax[id];
+      if (xn[id] > 1) {
+        double want = (xq[id] - xs[id] * xs[id] / (double)xn[id]) / (double)(xn[id] - 1);
+        bad += fabs(var[g] - want) > 1e-9 * (fabs(want) + 1);
+      }
+    }
+    CHECK_EQ_INT(bad, 0);
+    free(met);
+    cy_table_release(out);
+  }
+  /* The sum alone (of a column with nulls: nothing else tells which groups have rows). */
+  cy_aggregate sum_only[] = {{"x", CY_AGG_SUM, 0, NULL}};
+  out = t ? groupby(t, 1, by, sum_only, 1) : NULL;
+  if (out) {
+    int64_t bad = 0, groups = 0, seen = 0;
+    for (int64_t id = 0; id <= IDS; id++) groups += rows[id] > 0;
+    const double *sum = cy_column_data(out->columns[1]);
+    for (int64_t g = 0; g < out->num_rows; g++) {
+      int64_t id = IDS;
+      if (cy_column_is_valid(out->columns[0], g)) {
+        int64_t key = key_type == CY_INT32 ? ((const int32_t *)cy_column_data(out->columns[0]))[g]
+                                           : ((const int64_t *)cy_column_data(out->columns[0]))[g];
+        for (id = 0; id < IDS && key_of(shape, id) != key; id++) {
+        }
+        if (id == IDS) { /* not a key of the input */
+          bad++;
+          continue;
+        }
+      }
+      seen += rows[id] > 0;
+      bad += cy_column_is_valid(out->columns[1], g) != (xn[id] > 0) ||
+             (xn[id] > 0 && sum[g] != xs[id]);
+    }
+    CHECK_EQ_INT(out->num_rows, groups);
+    CHECK_EQ_INT(seen, groups);
+    CHECK_EQ_INT(bad, 0);
+    cy_table_release(out);
+  }
+  cy_table_release(t);
+  free(k);
+  free(k32);
+  free(y);
+  free(x);
+  free(kv);
+  free(xv);
+  free(rows);
+  free(xn);
+  free(ys);
+  free(xs);
+  free(xq);
+  free(xmin);
+  free(xmax);
+  cy_set_num_threads(0);
+}
+
+static void test_row_split(void) {
+  for (int threads = 1; threads <= 7; threads += 3) {
+    check_row_split(SHAPE_SIGNED, CY_INT64, threads);
+    check_row_split(SHAPE_SIGNED, CY_INT32, threads);
+    check_row_split(SHAPE_HIGH, CY_INT64, threads);
+    check_row_split(SHAPE_SPREAD, CY_INT64, threads);
+  }
+  /* A bool key: a direct index that keeps each group's first row for the key. */
+  cy_set_num_threads(3);
+  enum { N = 30000 };
+  uint8_t *b = malloc(N), *bv = malloc(N);
+  int64_t *v = malloc(N * sizeof(int64_t)), want[3] = {0, 0, 0}, rows[3] = {0, 0, 0};
+  for (int64_t i = 0; i < N; i++) {
+    b[i] = (uint8_t)(i % 3 == 1);
+    bv[i] = i % 7 != 0;
+    v[i] = i;
+    int g = bv[i] ? b[i] : 2;
+    want[g] += i;
+    rows[g]++;
+  }
+  cy_column *cols[2] = {column_of(CY_BOOL, b, bv, N), column_of(CY_INT64, v, NULL, N)};
+  const char *names[] = {"b", "v"};
+  cy_table *t = NULL;
+  OK(cy_table_make(2, names, cols, &t, &err));
+  cy_column_release(cols[0]);
+  cy_column_release(cols[1]);
+  char text[256];
+  snprintf(text, sizeof text, "b,v_sum,v_count\nfalse,%lld,%lld\ntrue,%lld,%lld\n,%lld,%lld\n",
+           (long long)want[0], (long long)rows[0], (long long)want[1], (long long)rows[1],
+           (long long)want[2], (long long)rows[2]);
+  const char *by[] = {"b"};
+  cy_aggregate aggs[] = {{"v", CY_AGG_SUM, 0, NULL}, {"v", CY_AGG_COUNT, 0, NULL}};
+  EXPECT_TABLE(groupby(t, 1, by, aggs, 2), T(text, "b:bool,v_sum:int64,v_count:int64"), false);
+  cy_table_release(t);
+  free(b);
+  free(bv);
+  free(v);
+  cy_set_num_threads(0);
+}
+
 int main(void) {
   test_aggregates();
   test_keys();
   test_errors();
   test_many_groups();
+  test_row_split();
   CHECK_EQ_INT(cy_memory_current(), 0);
   TEST_MAIN_END();
 }

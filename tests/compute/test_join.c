@@ -1,7 +1,10 @@
 /*
  * test_join.c - joins against hand-computed results: every join type with both algorithms
  * (which must agree), null keys, duplicate keys, several key columns of mixed types,
- * numeric keys of different widths, clashing names, empty sides, cross joins, and errors.
+ * numeric keys of different widths, clashing names, empty sides, cross joins, and errors;
+ * and hash_join_ordered.c's joins on one int64 key (inner, left, right; keys indexed
+ * directly or hashed; distinct, duplicate, missing and null keys; 2 to 8 threads) against
+ * the pairs listed from each key's rows.
  */
 #include "ops_test.h"
 
@@ -138,6 +141,170 @@ static void test_algorithms_agree(void) {
   free(rt);
 }
 
+/* A mixing of a (left row, right row) pair (-1: none), for order-free sums of pairs. */
+static uint64_t pair_hash(int64_t l, int64_t r) {
+  uint64_t h = (uint64_t)(l + 1) * 0x9E3779B97F4A7C15ull;
+  h ^= (uint64_t)(r + 1) * 0xC2B2AE3D27D4EB4Full;
+  h ^= h >> 29;
+  return h * 0xBF58476D1CE4E5B9ull;
+}
+
+/* An int64 column with valid bytes. */
+static cy_column *ints(const int64_t *v, const uint8_t *valid, int64_t n) {
+  cy_column *c = NULL;
+  OK(cy_column_from_values(cy_type_make(CY_INT64), v, valid, n, &c, &err));
+  return c;
+}
+
+/* Key shapes for check_ordered: id -> key. */
+enum { KEYS_DENSE, KEYS_SIGNED, KEYS_SPREAD };
+static int64_t join_key(int shape, int64_t id) {
+  switch (shape) {
+    case KEYS_DENSE: return id;
+    case KEYS_SIGNED: return id - 1500;
+    default: return (id % 2 ? -1 : 1) * id * 1000003LL;
+  }
+}
+
+/* hash_join_ordered.c: left (k, v = row) joined with right (k, w = row) on k, checked
+ * against the pairs listed here from each key's rows on both sides: the number of rows, an
+ * order-free sum over the (v, w) pairs, and each row's key. Ids below 0 are null keys.
+ * unique_all: every left id matches one right row, so an inner or left join must share the
+ * left columns (the rows as they are). */
+static void check_ordered(int shape, const int64_t *lid, int64_t nl, const int64_t *rid,
+                          int64_t nr, int64_t ids, bool unique_all) {
+  int64_t *lk = malloc((size_t)nl * sizeof(int64_t)), *lv = malloc((size_t)nl * sizeof(int64_t));
+  int64_t *rk = malloc((size_t)nr * sizeof(int64_t)), *rw = malloc((size_t)nr * sizeof(int64_t));
+  uint8_t *lok = malloc((size_t)nl), *rok = malloc((size_t)nr);
+  /* Rows per id on each side, as lists: first[id], then next[row]. */
+  int64_t *lfirst = malloc((size_t)ids * sizeof(int64_t));
+  int64_t *rfirst = malloc((size_t)ids * sizeof(int64_t));
+  int64_t *lnext = malloc((size_t)nl * sizeof(int64_t));
+  int64_t *rnext = malloc((size_t)nr * sizeof(int64_t));
+  for (int64_t i = 0; i < ids; i++) lfirst[i] = rfirst[i] = -1;
+  for (int64_t i = nl - 1; i >= 0; i--) {
+    lok[i] = lid[i] >= 0;
+    lk[i] = lok[i] ? join_key(shape, lid[i]) : 0;
+    lv[i] = i;
+    if (lok[i]) {
+      lnext[i] = lfirst[lid[i]];
+      lfirst[lid[i]] = i;
+    }
+  }
+  for (int64_t i = nr - 1; i >= 0; i--) {
+    rok[i] = rid[i] >= 0;
+    rk[i] = rok[i] ? join_key(shape, rid[i]) : 0;
+    rw[i] = i;
+    if (rok[i]) {
+      rnext[i] = rfirst[rid[i]];
+      rfirst[rid[i]] = i;
+    }
+  }
+  cy_column *lc[2] = {ints(lk, lok, nl), ints(lv, NULL, nl)};
+  cy_column *rc[2] = {ints(rk, rok, nr), ints(rw, NULL, nr)};
+  const char *ln[] = {"k", "v"}, *rn[] = {"k", "w"};
+  cy_table *l = NULL, *r = NULL;
+  OK(cy_table_make(2, ln, lc, &l, &err));
+  OK(cy_table_make(2, rn, rc, &r, &err));
+  for (int c = 0; c < 2; c++) {
+    cy_column_release(lc[c]);
+    cy_column_release(rc[c]);
+  }
+  cy_join_type types[] = {CY_JOIN_INNER, CY_JOIN_LEFT, CY_JOIN_RIGHT};
+  for (int ti = 0; ti < 3 && l && r; ti++) {
+    cy_join_type type = types[ti];
+    /* The expected pairs, from the side whose unmatched rows are kept (left for inner). */
+    bool from_right = type == CY_JOIN_RIGHT;
+    const int64_t *pid = from_right ? rid : lid, *ofirst = from_right ? lfirst : rfirst;
+    const int64_t *onext = from_right ? lnext : rnext;
+    int64_t np = from_right ? nr : nl, want_rows = 0;
+    uint64_t want_sum = 0;
+    for (int64_t i = 0; i < np; i++) {
+      int64_t o = pid[i] >= 0 ? ofirst[pid[i]] : -1;
+      if (o < 0 && type != CY_JOIN_INNER) {
+        want_rows++;
+        want_sum += from_right ? pair_hash(-1, i) : pair_hash(i, -1);
+      }
+      for (; o >= 0; o = onext[o]) {
+        want_rows++;
+        want_sum += from_right ? pair_hash(o, i) : pair_hash(i, o);
+      }
+    }
+    cy_table *out = join(l, r, type, CY_JOIN_HASH, 1, K, NULL);
+    if (out == NULL) continue;
+    CHECK_EQ_INT(out->num_rows, want_rows);
+    CHECK_EQ_INT(out->schema.num_fields, 3);
+    const int64_t *k = cy_column_data(out->columns[0]), *v = cy_column_data(out->columns[1]);
+    const int64_t *w = cy_column_data(out->columns[2]);
+    uint64_t sum = 0;
+    int64_t bad = 0;
+    for (int64_t i = 0; i < out->num_rows; i++) {
+      int64_t li = cy_column_is_valid(out->columns[1], i) ? v[i] : -1;
+      int64_t ri = cy_column_is_valid(out->columns[2], i) ? w[i] : -1;
+      sum += pair_hash(li, ri);
+      /* The key: the left row's, or for a right join's unmatched rows the right row's. */
+      bool key_ok = cy_column_is_valid(out->columns[0], i);
+      int64_t want_key = li >= 0 ? lk[li] : ri >= 0 ? rk[ri] : 0;
+      bool want_ok = li >= 0 ? lok[li] : ri >= 0 && rok[ri];
+      bad += key_ok != want_ok || (key_ok && k[i] != want_key);
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(sum == want_sum);
+    if (unique_all && type != CY_JOIN_RIGHT)
+      CHECK(out->columns[0] == l->columns[0] && out->columns[1] == l->columns[1]);
+    cy_table_release(out);
+  }
+  cy_table_release(l);
+  cy_table_release(r);
+  free(lk);
+  free(lv);
+  free(rk);
+  free(rw);
+  free(lok);
+  free(rok);
+  free(lfirst);
+  free(rfirst);
+  free(lnext);
+  free(rnext);
+}
+
+static void test_ordered(void) {
+  enum { NL = 70000, NR = 4000, IDS = 2000 }; /* NL: two chunks of probe rows */
+  int64_t *lid = malloc(NL * sizeof(int64_t)), *rid = malloc(NR * sizeof(int64_t));
+  uint64_t s = 99;
+  for (int shape = KEYS_DENSE; shape <= KEYS_SPREAD; shape++) {
+    cy_set_num_threads(2 + 3 * shape); /* 2, 5, 8 */
+    /* Every left key once on the right (right: a shuffled list of the ids). */
+    for (int64_t i = 0; i < IDS; i++) rid[i] = i;
+    for (int64_t i = IDS - 1; i > 0; i--) {
+      s = s * 6364136223846793005ull + 1442695040888963407ull;
+      int64_t j = (int64_t)((s >> 33) % (uint64_t)(i + 1)), x = rid[i];
+      rid[i] = rid[j];
+      rid[j] = x;
+    }
+    for (int64_t i = 0; i < NL; i++) {
+      s = s * 6364136223846793005ull + 1442695040888963407ull;
+      lid[i] = (int64_t)((s >> 33) % IDS);
+    }
+    check_ordered(shape, lid, NL, rid, IDS, IDS, true);
+    /* Duplicates, missing ids and null keys on both sides; a right side larger than the
+     * left (an inner join then builds on the left). */
+    for (int64_t i = 0; i < NR; i++) {
+      s = s * 6364136223846793005ull + 1442695040888963407ull;
+      rid[i] = (s >> 33) % 20 == 0 ? -1 : (int64_t)((s >> 40) % (IDS - 200));
+    }
+    for (int64_t i = 0; i < NL; i++) {
+      s = s * 6364136223846793005ull + 1442695040888963407ull;
+      lid[i] = (s >> 33) % 30 == 0 ? -1 : (int64_t)((s >> 40) % IDS);
+    }
+    check_ordered(shape, lid, NL, rid, NR, IDS, false);
+    check_ordered(shape, rid, NR / 2, lid, 4 * NR, IDS, false);
+  }
+  cy_set_num_threads(0);
+  free(lid);
+  free(rid);
+}
+
 int main(void) {
   test_types(CY_JOIN_HASH);
   test_types(CY_JOIN_SORT_MERGE);
@@ -145,6 +312,7 @@ int main(void) {
   test_keys_and_names(CY_JOIN_SORT_MERGE);
   test_cross_and_errors();
   test_algorithms_agree();
+  test_ordered();
   CHECK_EQ_INT(cy_memory_current(), 0);
   TEST_MAIN_END();
 }
