@@ -47,6 +47,7 @@ typedef struct bench_args {
   int threads;
   int64_t bytes;
   const char *backend;
+  int warm; /* warm runs after the cold one (for profiling; the last one is reported) */
 } bench_args;
 
 static void usage(void) {
@@ -137,7 +138,7 @@ static int rank_main(void *ctx) {
    * run freed); `seconds` is the warm run's, `cold_seconds` the first's. */
   int64_t sent0 = 0, received0 = 0, sent = 0, received = 0, mem0 = 0;
   double seconds = 0, cold_seconds = 0;
-  for (int run = 0; run < 2 && st == CY_OK; run++) {
+  for (int run = 0; run < 1 + a->warm && st == CY_OK; run++) {
     cy_table_release(out);
     out = NULL;
     if (run > 0) st = cy_comm_barrier(comm, &err);
@@ -187,7 +188,7 @@ static int rank_main(void *ctx) {
 int main(int argc, char **argv) {
   if (argc < 2) return usage(), 2;
   bench_args a = {.task = argv[1], .ranks = 1, .rows = 0, .unique = 0.9, .threads = 0,
-                  .bytes = 256 << 20, .backend = NULL};
+                  .bytes = 256 << 20, .backend = NULL, .warm = 1};
   for (int i = 2; i < argc; i += 2) { /* every option takes a value */
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (v == NULL) return usage(), 2;
@@ -197,11 +198,12 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--threads") == 0) a.threads = atoi(v);
     else if (strcmp(argv[i], "--bytes") == 0) a.bytes = atoll(v);
     else if (strcmp(argv[i], "--backend") == 0) a.backend = v;
+    else if (strcmp(argv[i], "--warm") == 0) a.warm = atoi(v);
     else return usage(), 2;
   }
   if (strcmp(a.task, "memcpy") == 0) return run_memcpy(&a);
   if ((strcmp(a.task, "shuffle") != 0 && strcmp(a.task, "join") != 0) || a.ranks < 1 ||
-      a.rows < 1 || a.bytes < 1)
+      a.rows < 1 || a.bytes < 1 || a.warm < 1)
     return usage(), 2;
   if (a.threads <= 0) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
