@@ -73,11 +73,14 @@ static cy_status hash_keys_of(cy_table *table, const int32_t *keys, int32_t n,
  * raw values only, with no headers and no intermediate tables: the ranks first share how
  * many rows each sends to each (one allgather), so every rank allocates its output columns
  * once and posts a receive for every chunk straight into its place (rank order, as the
- * general path concatenates). Sending hashes a block of rows at a time and scatters each
- * column's values into one fixed-size chunk per destination (our own rows go directly into
- * the output); a chunk goes out when it holds chunk_rows rows (the rest of the block moves
- * to the next chunk), so both sides know every message's size in advance. Memory touched besides the output is a few chunks: on
- * virtual machines the first touch of fresh pages is what a shuffle's time goes to. */
+ * general path concatenates). The keys are hashed once, in the counting pass, which keeps
+ * every row's destination (2 bytes a row). Sending then takes a block of rows at a time,
+ * works out each row's place once for all columns, and scatters each column's values into
+ * one fixed-size chunk per destination (our own rows go directly into the output); a chunk
+ * goes out when it holds chunk_rows rows (the rest of the block moves to the next chunk),
+ * so both sides know every message's size in advance. Memory touched besides the output is
+ * a few chunks and the destinations: on virtual machines the first touch of fresh pages is
+ * what a shuffle's time goes to. */
 
 #define SCATTER_BLOCK ((int64_t)16384)         /* rows hashed at a time (< 65536: block_slots) */
 #define SCATTER_CHUNK_BYTES ((int64_t)1 << 20) /* a chunk of rows, all columns */
