@@ -24,7 +24,9 @@
 // compute threads, so P ranks use the cores one rank would; --threads T gives every rank
 // (and the one baseline) T instead. Results also go to
 // bench/results/dist-<time>.json. The machine may be shared: each line ends with the 1-minute
-// load average after its runs. The mpi backend is run when it is in this build
+// load average after its runs, and shows the warm run's CPU seconds (median; user + system,
+// all threads) of the busiest rank (`cpu s max`) and of all ranks (`cpu s all`), which
+// stretch far less with other people's load than wall times do. The mpi backend is run when it is in this build
 // (cylon_dist_bench cannot fork MPI ranks: it is skipped with a note otherwise).
 
 import { spawnSync } from 'node:child_process';
@@ -102,7 +104,8 @@ function medianRun(bench, args, repeat) {
   const m = median(runs.map((r) => r.seconds));
   return { ...runs.find((r) => r.seconds === m) ?? runs[0], seconds: m, load1: loadavg()[0],
     best_seconds: Math.min(...runs.map((r) => r.seconds)),
-    cold_seconds: median(runs.map((r) => r.cold_seconds)), runs };
+    cold_seconds: median(runs.map((r) => r.cold_seconds)),
+    cpu_max: median(runs.map((r) => r.cpu_max)), cpu_sum: median(runs.map((r) => r.cpu_sum)), runs };
 }
 
 function duckJoin(rows, unique, repeat) {
@@ -135,7 +138,7 @@ async function main() {
   if (!a.skip.includes('shuffle')) {
     console.log(`\n(a) shuffle of ${a.shuffleRows} rows (k, v int64) on k, loopback`);
     console.log(['backend', 'ranks', 'seconds', 'best s', 'cold s', 'moved MiB', 'GB/s', 'of memcpy',
-      'best GB/s', 'best of memcpy', 'peak MiB/rank', 'load'].join('\t'));
+      'best GB/s', 'best of memcpy', 'cpu s max', 'cpu s all', 'peak MiB/rank', 'load'].join('\t'));
     out.shuffle = [];
     for (const backend of backends) {
       for (const p of [2, 4]) {
@@ -148,7 +151,7 @@ async function main() {
         console.log([backend, p, fmt(r.seconds), fmt(r.best_seconds), fmt(r.cold_seconds),
           mib(r.bytes_moved), fmt(r.gbps, 2), `${(100 * r.of_memcpy).toFixed(1)}%`,
           fmt(r.best_gbps, 2), `${(100 * r.best_gbps / mem.gbps).toFixed(1)}%`,
-          mib(r.peak_bytes), fmt(r.load1, 1)].join('\t'));
+          fmt(r.cpu_max), fmt(r.cpu_sum), mib(r.peak_bytes), fmt(r.load1, 1)].join('\t'));
       }
     }
   }
@@ -169,6 +172,7 @@ async function main() {
     const vs = baselines.flatMap((t) => perRank ? [`eff vs ${bl(t)}`] :
       [`speed-up vs ${bl(t)}`, `best vs ${bl(t)}`]);
     console.log(['backend', 'ranks', 'rows/table', 'threads/rank', 'cylon s', 'best s', 'cold s',
+      'cpu s max', 'cpu s all',
       ...vs, ...(perRank ? [] : ['efficiency']), 'out rows', 'duckdb s', 'cylon/duckdb', 'load'].join('\t'));
     out[mode] = [];
     const duckCache = new Map();
@@ -202,7 +206,7 @@ async function main() {
           return perRank ? [fmt(x.speedup, 2)] : [fmt(x.speedup, 2), fmt(x.best_speedup, 2)];
         });
         console.log([backend, p, rows, r.threads, fmt(r.seconds), fmt(r.best_seconds),
-          fmt(r.cold_seconds), ...cols, ...(perRank ? [] : [fmt(r.efficiency, 2)]), r.out_rows,
+          fmt(r.cold_seconds), fmt(r.cpu_max), fmt(r.cpu_sum), ...cols, ...(perRank ? [] : [fmt(r.efficiency, 2)]), r.out_rows,
           fmt(r.duckdb.seconds), fmt(r.seconds / r.duckdb.seconds, 2), fmt(r.load1, 1)].join('\t'));
       }
     }
