@@ -9,19 +9,24 @@
 //     machine's memcpy bandwidth (one thread) measured in the same run.
 // (b) The join of two int64 k, v tables (inner on k, unique factor F, the shuffle
 //     strategy) on 1, 2 and 4 ranks: weak scaling (--weak-rows per rank, default 5M) and
-//     strong scaling (--strong-rows in all, default 20M), as times and efficiencies
-//     (weak: T1 / TP; strong: T1 / (P x TP)), with DuckDB's single-process time for the same
-//     total rows beside each line (the same rows: both sides compute them from the row
-//     number, see bench/dist_bench.c).
+//     strong scaling (--strong-rows in all, default 20M), as times, speed-ups and
+//     efficiencies against two baselines, both printed: 1 rank x 1 thread (the seed
+//     system's setup, one single-threaded process per rank) and 1 rank x all cores (the
+//     best one process does here); weak: T1 / TP, strong: T1 / TP and T1(1x1) / (P x TP).
+//     DuckDB's single-process time for the same total rows is beside each line (the same
+//     rows: both sides compute them from the row number, see bench/dist_bench.c).
 //
 // Each figure is the median of --repeat runs (default 3), each a fresh process
 // (build/bench/cylon_dist_bench, forking its ranks), with the best run beside it. Every run
 // times the operation twice: cold (the first in the process, on freshly mapped memory) and
 // warm (again, on the memory the first run freed, as a long-running worker would); the
-// figures are the warm ones, with the cold median shown too. Each rank gets cores / P compute
-// threads, so P ranks use the cores one rank would; --threads T gives every rank T instead
-// (--threads 1: one rank per core, as MPI runs usually are). Results also go to
-// bench/results/dist-<time>.json. The mpi backend is run when it is in this build
+// figures are the warm ones, with the cold median shown too. Each rank of P > 1 gets cores / P
+// compute threads, so P ranks use the cores one rank would; --threads T gives every rank
+// (and the one baseline) T instead. Results also go to
+// bench/results/dist-<time>.json. The machine may be shared: each line ends with the 1-minute
+// load average after its runs, and shows the warm run's CPU seconds (median; user + system,
+// all threads) of the busiest rank (`cpu s max`) and of all ranks (`cpu s all`), which
+// stretch far less with other people's load than wall times do. The mpi backend is run when it is in this build
 // (cylon_dist_bench cannot fork MPI ranks: it is skipped with a note otherwise).
 
 import { spawnSync } from 'node:child_process';
@@ -97,9 +102,10 @@ const fmt = (x, d = 3) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(
 function medianRun(bench, args, repeat) {
   const runs = Array.from({ length: repeat }, () => runJson(bench, args));
   const m = median(runs.map((r) => r.seconds));
-  return { ...runs.find((r) => r.seconds === m) ?? runs[0], seconds: m,
+  return { ...runs.find((r) => r.seconds === m) ?? runs[0], seconds: m, load1: loadavg()[0],
     best_seconds: Math.min(...runs.map((r) => r.seconds)),
-    cold_seconds: median(runs.map((r) => r.cold_seconds)), runs };
+    cold_seconds: median(runs.map((r) => r.cold_seconds)),
+    cpu_max: median(runs.map((r) => r.cpu_max)), cpu_sum: median(runs.map((r) => r.cpu_sum)), runs };
 }
 
 function duckJoin(rows, unique, repeat) {
@@ -132,7 +138,7 @@ async function main() {
   if (!a.skip.includes('shuffle')) {
     console.log(`\n(a) shuffle of ${a.shuffleRows} rows (k, v int64) on k, loopback`);
     console.log(['backend', 'ranks', 'seconds', 'best s', 'cold s', 'moved MiB', 'GB/s', 'of memcpy',
-      'best GB/s', 'best of memcpy', 'peak MiB/rank'].join('\t'));
+      'best GB/s', 'best of memcpy', 'cpu s max', 'cpu s all', 'peak MiB/rank', 'load'].join('\t'));
     out.shuffle = [];
     for (const backend of backends) {
       for (const p of [2, 4]) {
@@ -145,39 +151,63 @@ async function main() {
         console.log([backend, p, fmt(r.seconds), fmt(r.best_seconds), fmt(r.cold_seconds),
           mib(r.bytes_moved), fmt(r.gbps, 2), `${(100 * r.of_memcpy).toFixed(1)}%`,
           fmt(r.best_gbps, 2), `${(100 * r.best_gbps / mem.gbps).toFixed(1)}%`,
-          mib(r.peak_bytes)].join('\t'));
+          fmt(r.cpu_max), fmt(r.cpu_sum), mib(r.peak_bytes), fmt(r.load1, 1)].join('\t'));
       }
     }
   }
 
+  // Two baselines, both printed: one rank on one thread (the seed system's setup: one
+  // single-threaded process per rank) and one rank on all the cores (what a single
+  // process can do here). P ranks get cores / P threads each unless --threads is given.
+  const cores = cpus().length;
+  const baselines = a.threads > 0 ? [a.threads] : [...new Set([1, cores])];
+  const bl = (t) => `1x${t}`;
   for (const mode of ['weak', 'strong']) {
     if (a.skip.includes(mode)) continue;
     const perRank = mode === 'weak';
     console.log(`\n(b) join, ${mode} scaling: ${perRank ? `${a.weakRows} rows per rank` :
-      `${a.strongRows} rows in all`} per table, unique ${a.unique}`);
+      `${a.strongRows} rows in all`} per table, unique ${a.unique}; baselines: 1 rank on ` +
+      `${baselines.map((t) => `${t} thread${t > 1 ? 's' : ''}`).join(' and 1 rank on ')} ` +
+      `(${perRank ? 'efficiency = T(baseline) / T(P ranks)' : 'speed-up = T(baseline) / T(P ranks), efficiency = speed-up / P against 1x1'})`);
+    const vs = baselines.flatMap((t) => perRank ? [`eff vs ${bl(t)}`] :
+      [`speed-up vs ${bl(t)}`, `best vs ${bl(t)}`]);
     console.log(['backend', 'ranks', 'rows/table', 'threads/rank', 'cylon s', 'best s', 'cold s',
-      'efficiency', 'speed-up', 'best speed-up', 'out rows', 'duckdb s', 'cylon/duckdb'].join('\t'));
+      'cpu s max', 'cpu s all',
+      ...vs, ...(perRank ? [] : ['efficiency']), 'out rows', 'duckdb s', 'cylon/duckdb', 'load'].join('\t'));
     out[mode] = [];
     const duckCache = new Map();
     for (const backend of backends) {
-      let t1, best1;
-      for (const p of a.ranks) {
+      const base = new Map(); // threads -> the 1-rank run
+      const runs = [...baselines.map((t) => [1, t]),
+        ...a.ranks.filter((p) => p > 1).map((p) => [p, a.threads > 0 ? a.threads : Math.max(1, Math.floor(cores / p))])];
+      const done = runs.map(([p, t]) => {
         const rows = perRank ? a.weakRows * p : a.strongRows;
         const r = medianRun(bench, ['join', '--ranks', String(p), '--rows', String(rows),
-          '--unique', String(a.unique), '--backend', backend, ...threads], a.repeat);
-        if (p === 1) t1 = r.seconds, best1 = r.best_seconds;
-        r.best_speedup = best1 === undefined ? NaN : best1 / r.best_seconds;
-        r.efficiency = t1 === undefined ? NaN : perRank ? t1 / r.seconds : t1 / (p * r.seconds);
-        r.speedup = t1 === undefined ? NaN : t1 / r.seconds;
+          '--unique', String(a.unique), '--backend', backend, '--threads', String(t)], a.repeat);
+        if (p === 1) base.set(t, r);
+        return [p, rows, r];
+      });
+      for (const [p, rows, r] of done) { // every baseline is known now
+        r.against = {};
+        for (const bt of baselines) {
+          const b = base.get(bt);
+          r.against[bl(bt)] = { speedup: b.seconds / r.seconds, best_speedup: b.best_seconds / r.best_seconds };
+        }
+        const b11 = base.get(baselines[0]);
+        r.efficiency = perRank ? b11.seconds / r.seconds : b11.seconds / (p * r.seconds);
         if (!duckCache.has(rows)) duckCache.set(rows, duckJoin(rows, a.unique, a.repeat));
         r.duckdb = duckCache.get(rows);
         if (r.duckdb.rows !== r.out_rows) {
           console.error(`warning: ${mode} ${p} ranks: cylon made ${r.out_rows} rows, DuckDB ${r.duckdb.rows}`);
         }
         out[mode].push(r);
+        const cols = baselines.flatMap((bt) => {
+          const x = r.against[bl(bt)];
+          return perRank ? [fmt(x.speedup, 2)] : [fmt(x.speedup, 2), fmt(x.best_speedup, 2)];
+        });
         console.log([backend, p, rows, r.threads, fmt(r.seconds), fmt(r.best_seconds),
-          fmt(r.cold_seconds), fmt(r.efficiency, 2), fmt(r.speedup, 2), fmt(r.best_speedup, 2), r.out_rows, fmt(r.duckdb.seconds), fmt(r.seconds / r.duckdb.seconds, 2)]
-          .join('\t'));
+          fmt(r.cold_seconds), fmt(r.cpu_max), fmt(r.cpu_sum), ...cols, ...(perRank ? [] : [fmt(r.efficiency, 2)]), r.out_rows,
+          fmt(r.duckdb.seconds), fmt(r.seconds / r.duckdb.seconds, 2), fmt(r.load1, 1)].join('\t'));
       }
     }
   }

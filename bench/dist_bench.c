@@ -27,13 +27,15 @@
  * --threads sets each rank's compute threads (default: the machine's cores / P, at least
  * 1, so P ranks never use more cores than one rank would).
  *
- * Output fields: task, ranks, rows, threads, seconds (warm), cold_seconds, out_rows (join: result rows of all
- * ranks), bytes_moved, gbps (shuffle, memcpy), peak_bytes (largest cy_memory_peak of a rank
+ * Output fields: task, ranks, rows, threads, seconds (warm), cold_seconds, cpu_max and
+ * cpu_sum (CPU seconds of the warm run, user + system with all threads: the busiest rank's
+ * and all ranks' together), out_rows (join: result rows of all ranks), bytes_moved, gbps (shuffle, memcpy), peak_bytes (largest cy_memory_peak of a rank
  * over the operator) and backend.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cylon/cylon.h"
@@ -47,6 +49,7 @@ typedef struct bench_args {
   int threads;
   int64_t bytes;
   const char *backend;
+  int warm; /* warm runs after the cold one (for profiling; the last one is reported) */
 } bench_args;
 
 static void usage(void) {
@@ -79,6 +82,15 @@ static int run_memcpy(const bench_args *a) {
 }
 
 /* ---- the ranks ---------------------------------------------------------------------- */
+
+/* CPU seconds (user + system) this process has used, all its threads: on a machine shared
+ * with others, wall times stretch with their load, CPU times much less. */
+static double cpu_seconds(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
 
 /* Rows [lo, hi) of the left (mult 2654435761, add 1) or right table. */
 static cy_status make_table(int64_t lo, int64_t hi, int64_t total, double unique, bool right,
@@ -136,15 +148,15 @@ static int rank_main(void *ctx) {
    * machines) and warm (again, as a long-running worker would, on the blocks the first
    * run freed); `seconds` is the warm run's, `cold_seconds` the first's. */
   int64_t sent0 = 0, received0 = 0, sent = 0, received = 0, mem0 = 0;
-  double seconds = 0, cold_seconds = 0;
-  for (int run = 0; run < 2 && st == CY_OK; run++) {
+  double seconds = 0, cold_seconds = 0, cpu = 0;
+  for (int run = 0; run < 1 + a->warm && st == CY_OK; run++) {
     cy_table_release(out);
     out = NULL;
     if (run > 0) st = cy_comm_barrier(comm, &err);
     cy_comm_traffic(comm, &sent0, &received0);
     cy_memory_reset_peak();
     mem0 = cy_memory_current();
-    double t0 = cy_now();
+    double t0 = cy_now(), c0 = cpu_seconds();
     if (st == CY_OK && join) {
       cy_dist_join_options jo;
       cy_dist_join_options_init(&jo);
@@ -158,22 +170,24 @@ static int rank_main(void *ctx) {
       st = cy_dist_shuffle(comm, left, keys, 1, NULL, &out, &err);
     }
     seconds = cy_now() - t0;
+    cpu = cpu_seconds() - c0;
     if (run == 0) cold_seconds = seconds;
   }
   cy_comm_traffic(comm, &sent, &received);
-  /* [seconds] max; [out rows, bytes sent] sum; [peak] max */
+  /* [seconds, cold, cpu] max; [cpu] sum; [out rows, bytes sent] sum; [peak] max */
   int64_t sums[2] = {out ? out->num_rows : 0, sent - sent0};
   int64_t peak = cy_memory_peak() - mem0;
-  double times[2] = {seconds, cold_seconds};
-  if (st == CY_OK) st = cy_comm_allreduce(comm, times, 2, CY_REDUCE_FLOAT64, CY_REDUCE_MAX, &err);
+  double times[3] = {seconds, cold_seconds, cpu}, cpu_all = cpu;
+  if (st == CY_OK) st = cy_comm_allreduce(comm, times, 3, CY_REDUCE_FLOAT64, CY_REDUCE_MAX, &err);
+  if (st == CY_OK) st = cy_comm_allreduce(comm, &cpu_all, 1, CY_REDUCE_FLOAT64, CY_REDUCE_SUM, &err);
   if (st == CY_OK) st = cy_comm_allreduce(comm, sums, 2, CY_REDUCE_INT64, CY_REDUCE_SUM, &err);
   if (st == CY_OK) st = cy_comm_allreduce(comm, &peak, 1, CY_REDUCE_INT64, CY_REDUCE_MAX, &err);
   if (st == CY_OK && rank == 0)
     printf("{\"task\": \"%s\", \"ranks\": %d, \"rows\": %lld, \"unique\": %g, \"threads\": %d, "
-           "\"seconds\": %.6f, \"cold_seconds\": %.6f, \"out_rows\": %lld, \"bytes_moved\": %lld, \"gbps\": %.3f, "
+           "\"seconds\": %.6f, \"cold_seconds\": %.6f, \"cpu_max\": %.6f, \"cpu_sum\": %.6f, \"out_rows\": %lld, \"bytes_moved\": %lld, \"gbps\": %.3f, "
            "\"peak_bytes\": %lld, \"backend\": \"%s\"}\n",
            a->task, (int)world, (long long)a->rows, a->unique, cy_num_threads(), times[0],
-           times[1], (long long)sums[0], (long long)sums[1], (double)sums[1] / times[0] / 1e9,
+           times[1], times[2], cpu_all, (long long)sums[0], (long long)sums[1], (double)sums[1] / times[0] / 1e9,
            (long long)peak, cy_comm_backend(comm));
   fflush(stdout);
   if (st != CY_OK) fprintf(stderr, "cylon_dist_bench: %s\n", err.message);
@@ -187,7 +201,7 @@ static int rank_main(void *ctx) {
 int main(int argc, char **argv) {
   if (argc < 2) return usage(), 2;
   bench_args a = {.task = argv[1], .ranks = 1, .rows = 0, .unique = 0.9, .threads = 0,
-                  .bytes = 256 << 20, .backend = NULL};
+                  .bytes = 256 << 20, .backend = NULL, .warm = 1};
   for (int i = 2; i < argc; i += 2) { /* every option takes a value */
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (v == NULL) return usage(), 2;
@@ -197,11 +211,12 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--threads") == 0) a.threads = atoi(v);
     else if (strcmp(argv[i], "--bytes") == 0) a.bytes = atoll(v);
     else if (strcmp(argv[i], "--backend") == 0) a.backend = v;
+    else if (strcmp(argv[i], "--warm") == 0) a.warm = atoi(v);
     else return usage(), 2;
   }
   if (strcmp(a.task, "memcpy") == 0) return run_memcpy(&a);
   if ((strcmp(a.task, "shuffle") != 0 && strcmp(a.task, "join") != 0) || a.ranks < 1 ||
-      a.rows < 1 || a.bytes < 1)
+      a.rows < 1 || a.bytes < 1 || a.warm < 1)
     return usage(), 2;
   if (a.threads <= 0) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);

@@ -39,7 +39,13 @@ typedef struct join_job {
   uint8_t *build_matched; /* per build row (full) */
   bool emit_pairs;
   bool emit_unmatched_probe;
+  uint32_t *room;        /* pairs: the first room of every partition's vectors, or NULL */
+  const int64_t *room_at; /* per partition: where its room starts (2 x pair_room entries) */
 } join_job;
+
+/* Pairs a partition of pn probe rows starts with room for: about one match a probe row is
+ * the common case, so the vectors rarely grow. */
+static int64_t pair_room(int64_t pn) { return pn + pn / 8 + 16; }
 
 static cy_status push_pair(part_result *r, uint32_t p, uint32_t b, cy_error *err) {
   CY_RETURN_NOT_OK(u32_vec_push(&r->probe, p, err));
@@ -85,11 +91,15 @@ static cy_status join_partition(void *ctx, int64_t part, cy_error *err) {
   }
   const uint64_t *ph = pp->hashes + p0;
   const uint32_t *prow = pp->rows + p0;
-  /* About one match a probe row is the common case; reserving it avoids regrowing. */
+  /* The first room comes from one block for all partitions (run_join): many small fresh
+   * allocations would each be page-faulted in, which is slow on virtual machines. */
   cy_status st = CY_OK;
-  if (j->emit_pairs) {
-    st = u32_vec_reserve(&r->probe, pn + pn / 8 + 16, err);
-    if (st == CY_OK) st = u32_vec_reserve(&r->build, pn + pn / 8 + 16, err);
+  if (j->emit_pairs && j->room) {
+    u32_vec_borrow(&r->probe, j->room + 2 * j->room_at[part], pair_room(pn));
+    u32_vec_borrow(&r->build, j->room + 2 * j->room_at[part] + pair_room(pn), pair_room(pn));
+  } else if (j->emit_pairs) {
+    st = u32_vec_reserve(&r->probe, pair_room(pn), err);
+    if (st == CY_OK) st = u32_vec_reserve(&r->build, pair_room(pn), err);
   }
   for (int64_t e = 0; e < pn && st == CY_OK; e++) {
     uint64_t h = ph[e], s = h & mask;
@@ -329,6 +339,9 @@ typedef struct join_run {
   part_result *results;
   part_result extra; /* unmatched rows outside the partitions */
   uint8_t *probe_matched, *build_matched;
+  uint32_t *room;    /* the partitions' first room for pairs (join_job.room) */
+  int64_t *room_at;
+  int64_t room_bytes;
 } join_run;
 
 static void join_run_reset(join_run *r) {
@@ -346,6 +359,8 @@ static void join_run_reset(join_run *r) {
   hash_parts_reset(&r->bp);
   hash_keys_reset(&r->pk);
   hash_keys_reset(&r->bk);
+  cy_free(r->room, r->room_bytes); /* after the vectors that borrow from it */
+  free(r->room_at);
   memset(r, 0, sizeof(*r)); /* safe to reset again */
 }
 
@@ -438,9 +453,24 @@ static cy_status run_join(cy_table *left, cy_table *right, const int32_t *lk, co
       st = CY_ENOMEM;
     }
   }
+  if (st == CY_OK && !semi_anti) {
+    /* cy_alloc: a large block, on huge pages and reused warm from a previous join */
+    r.room_at = malloc(((size_t)parts + 1) * sizeof(int64_t));
+    int64_t total = 0;
+    for (int64_t p = 0; r.room_at && p < parts; p++) {
+      r.room_at[p] = total;
+      total += pair_room(r.pp.start[p + 1] - r.pp.start[p]);
+    }
+    r.room_bytes = 2 * total * (int64_t)sizeof(uint32_t);
+    if (r.room_at) r.room = cy_alloc(r.room_bytes);
+    if (r.room == NULL) { /* then every partition allocates its own */
+      free(r.room_at);
+      r.room_at = NULL;
+    }
+  }
   if (st == CY_OK) {
     join_job job = {type, &r.pk, &r.bk, &r.pp, &r.bp, r.results, r.probe_matched,
-                    r.build_matched, !semi_anti, outer_probe};
+                    r.build_matched, !semi_anti, outer_probe, r.room, r.room_at};
     st = cy_parallel_for(parts, join_partition, &job, err);
   }
   if (st == CY_OK) st = null_key_rows(&r.pk, &r.extra, outer_probe, r.probe_matched, err);

@@ -279,13 +279,15 @@ cy_status hash_parts_make(const hash_keys *k, int bits, bool skip_nulls, hash_pa
 
 cy_status u32_vec_reserve(u32_vec *v, int64_t cap, cy_error *err) {
   if (cap <= v->cap) return CY_OK;
-  uint32_t *grown = cy_realloc(v->data, v->cap * 4, cap * 4);
+  uint32_t *grown = v->borrowed ? cy_alloc(cap * 4) : cy_realloc(v->data, v->cap * 4, cap * 4);
   if (grown == NULL) {
     cy_error_set(err, "out of memory collecting %lld rows", (long long)cap);
     return CY_ENOMEM;
   }
+  if (v->borrowed && v->len > 0) memcpy(grown, v->data, (size_t)v->len * 4);
   v->data = grown;
   v->cap = cap;
+  v->borrowed = false;
   return CY_OK;
 }
 
@@ -294,6 +296,6 @@ cy_status u32_vec_grow(u32_vec *v, cy_error *err) {
 }
 
 void u32_vec_reset(u32_vec *v) {
-  cy_free(v->data, v->cap * 4);
+  if (!v->borrowed) cy_free(v->data, v->cap * 4);
   memset(v, 0, sizeof(*v));
 }

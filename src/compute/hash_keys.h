@@ -82,12 +82,23 @@ cy_status hash_parts_make(const hash_keys *k, int bits, bool skip_nulls, hash_pa
                           cy_error *err);
 void hash_parts_reset(hash_parts *p);
 
-/* A growable array of uint32 (row numbers), for per-partition results. */
+/* A growable array of uint32 (row numbers), for per-partition results. Its first room
+ * may be borrowed (a slice of a larger block the caller owns, see u32_vec_borrow): growing
+ * then moves it to its own memory, and reset leaves borrowed memory alone. */
 typedef struct u32_vec {
   uint32_t *data;
   int64_t len;
   int64_t cap;
+  bool borrowed;
 } u32_vec;
+
+/* Start an empty vector on cap entries of someone else's memory. */
+static inline void u32_vec_borrow(u32_vec *v, uint32_t *room, int64_t cap) {
+  v->data = room;
+  v->len = 0;
+  v->cap = cap;
+  v->borrowed = true;
+}
 
 /* Room for cap entries. */
 cy_status u32_vec_reserve(u32_vec *v, int64_t cap, cy_error *err);

@@ -15,14 +15,16 @@
  * Tables of fixed-width columns without nulls take a direct path instead (below): no
  * index, no per-destination tables and no concatenation; the rows land in place.
  *
- * The destination comes from the high half of the hash, not the low bits: the local hash
- * tables that run after a shuffle index by the low bits, which would otherwise all be
- * equal modulo the world size on one rank.
+ * The destination comes from the middle of the hash (bits 16 to 47), neither the low bits
+ * nor the top ones: the local hash tables that run after a shuffle place rows by the low
+ * bits, and local joins and group-bys partition rows (and share them among threads) by the
+ * top bits; on one rank those bits would otherwise all be alike, leaving most partitions
+ * empty and the rest oversized.
  */
 #include "dist/dist_internal.h"
 
 static inline int32_t dest_of(uint64_t h, int32_t world) {
-  return (int32_t)(((h >> 32) * (uint64_t)world) >> 32);
+  return (int32_t)(((uint64_t)(uint32_t)(h >> 16) * (uint64_t)world) >> 32);
 }
 
 /* Hashes of the key columns, cast to hash_types where they differ. */
@@ -71,13 +73,16 @@ static cy_status hash_keys_of(cy_table *table, const int32_t *keys, int32_t n,
  * raw values only, with no headers and no intermediate tables: the ranks first share how
  * many rows each sends to each (one allgather), so every rank allocates its output columns
  * once and posts a receive for every chunk straight into its place (rank order, as the
- * general path concatenates). Sending hashes a block of rows at a time and scatters each
- * column's values into one fixed-size chunk per destination (our own rows go directly into
- * the output); a chunk goes out when it holds chunk_rows rows (the rest of the block moves
- * to the next chunk), so both sides know every message's size in advance. Memory touched besides the output is a few chunks: on
- * virtual machines the first touch of fresh pages is what a shuffle's time goes to. */
+ * general path concatenates). The keys are hashed once, in the counting pass, which keeps
+ * every row's destination (2 bytes a row). Sending then takes a block of rows at a time,
+ * works out each row's place once for all columns, and scatters each column's values into
+ * one fixed-size chunk per destination (our own rows go directly into the output); a chunk
+ * goes out when it holds chunk_rows rows (the rest of the block moves to the next chunk),
+ * so both sides know every message's size in advance. Memory touched besides the output is
+ * a few chunks and the destinations: on virtual machines the first touch of fresh pages is
+ * what a shuffle's time goes to. */
 
-#define SCATTER_BLOCK ((int64_t)16384)         /* rows hashed at a time */
+#define SCATTER_BLOCK ((int64_t)16384)         /* rows hashed at a time (< 65536: block_slots) */
 #define SCATTER_CHUNK_BYTES ((int64_t)1 << 20) /* a chunk of rows, all columns */
 #define SCATTER_SPARE 4                        /* chunks in flight beyond one per peer */
 
@@ -184,25 +189,22 @@ static cy_status scatter_send(scatter *s, int32_t d, int64_t rows, int32_t *nchu
   return CY_OK;
 }
 
-/* Copy rows [0, n) of src (w bytes each) to base[dest[i]] + pos[dest[i]]++ * w. */
-static void scatter_values(const uint8_t *src, int64_t n, int64_t w, const uint32_t *dest,
-                           uint8_t *const *base, int64_t *pos) {
-#define SCATTER_AS(T)                                                              \
-  for (int64_t i = 0; i < n; i++) {                                                \
-    uint32_t d = dest[i];                                                          \
-    memcpy(base[d] + pos[d]++ * (int64_t)sizeof(T), src + i * (int64_t)sizeof(T),  \
-           sizeof(T));                                                             \
-  }
+/* Copy rows [0, n) of src (w bytes each) to base[dest[i]] + slot[i] * w: the slots are
+ * worked out once per block for all columns, so this loop carries no counter from row to
+ * row and its stores go out independently. */
+static void scatter_values(const uint8_t *src, int64_t n, int64_t w, const uint16_t *dest,
+                           const uint32_t *slot, uint8_t *const *base) {
+#define SCATTER_AS(T)                                                                   \
+  for (int64_t i = 0; i < n; i++)                                                       \
+    memcpy(base[dest[i]] + (int64_t)slot[i] * (int64_t)sizeof(T), src + i * (int64_t)sizeof(T), \
+           sizeof(T));
   switch (w) {
     case 8: SCATTER_AS(uint64_t); break;
     case 4: SCATTER_AS(uint32_t); break;
     case 2: SCATTER_AS(uint16_t); break;
     case 1: SCATTER_AS(uint8_t); break;
     default:
-      for (int64_t i = 0; i < n; i++) {
-        uint32_t d = dest[i];
-        memcpy(base[d] + pos[d]++ * w, src + i * w, (size_t)w);
-      }
+      for (int64_t i = 0; i < n; i++) memcpy(base[dest[i]] + (int64_t)slot[i] * w, src + i * w, (size_t)w);
   }
 #undef SCATTER_AS
 }
@@ -210,13 +212,47 @@ static void scatter_values(const uint8_t *src, int64_t n, int64_t w, const uint3
 /* Hash rows [lo, lo + n) of table and put each row's destination in dest. */
 static cy_status block_dests(cy_table *table, int64_t lo, int64_t n, const int32_t *keys,
                              int32_t nkeys, const cy_type *hash_types, uint64_t *hashes,
-                             uint32_t *dest, int32_t world, cy_error *err) {
+                             uint16_t *dest, int32_t world, cy_error *err) {
   cy_table *slice = NULL;
   CY_RETURN_NOT_OK(cy_table_slice(table, lo, n, &slice, err));
   cy_status st = hash_keys_of(slice, keys, nkeys, hash_types, hashes, err);
   cy_table_release(slice);
-  for (int64_t i = 0; st == CY_OK && i < n; i++) dest[i] = (uint32_t)dest_of(hashes[i], world);
+  for (int64_t i = 0; st == CY_OK && i < n; i++) dest[i] = (uint16_t)dest_of(hashes[i], world);
   return st;
+}
+
+/* Add the rows of each destination in dest[0, n) to counts[world]; four interleaved
+ * count arrays (counts4, 4 x world, zeroed) so that rows going to one destination do not
+ * wait on each other's increments. */
+static void count_dests(const uint16_t *dest, int64_t n, int64_t *counts4, int32_t world) {
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    counts4[dest[i]]++;
+    counts4[world + dest[i + 1]]++;
+    counts4[2 * world + dest[i + 2]]++;
+    counts4[3 * world + dest[i + 3]]++;
+  }
+  for (; i < n; i++) counts4[dest[i]]++;
+}
+
+/* slot[i] = fill[dest[i]]++ for rows [0, n) (n <= SCATTER_BLOCK), in row order. With up to
+ * four destinations the block's counters are four 16-bit fields of one register, so a row
+ * does not wait for the previous row's counter to go through memory. */
+static void block_slots(const uint16_t *dest, int64_t n, int64_t *fill, int32_t world,
+                        uint32_t *slot) {
+  if (world > 4) {
+    for (int64_t i = 0; i < n; i++) slot[i] = (uint32_t)fill[dest[i]]++;
+    return;
+  }
+  uint32_t start[4] = {0, 0, 0, 0};
+  for (int32_t d = 0; d < world; d++) start[d] = (uint32_t)fill[d];
+  uint64_t counts = 0; /* destination d's rows so far in bits [16d, 16d + 16) */
+  for (int64_t i = 0; i < n; i++) {
+    unsigned shift = 16u * dest[i];
+    slot[i] = start[dest[i]] + (uint32_t)((counts >> shift) & 0xFFFF);
+    counts += (uint64_t)1 << shift;
+  }
+  for (int32_t d = 0; d < world; d++) fill[d] += (int64_t)((counts >> (16 * d)) & 0xFFFF);
 }
 
 /* The fixed-width shuffle. *taken is false (and nothing is sent) when some rank has
@@ -233,10 +269,13 @@ static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *ke
   scatter *s = calloc(1, sizeof *s + (size_t)max_chunks * sizeof(scatter_chunk *));
   int64_t *mine = calloc((size_t)world + 1, sizeof *mine); /* counts per dest, then nulls */
   int64_t *got = calloc((size_t)world + 1, sizeof *got);   /* rows from each source */
-  int64_t *fill = calloc((size_t)world, sizeof *fill);
+  int64_t *fill = calloc((size_t)world * 4, sizeof *fill); /* 4 x world: count_dests */
   uint8_t **base = calloc((size_t)world, sizeof *base);
   uint64_t *hashes = malloc((size_t)SCATTER_BLOCK * sizeof *hashes);
-  uint32_t *dest = malloc((size_t)SCATTER_BLOCK * sizeof *dest);
+  uint32_t *slot = malloc((size_t)SCATTER_BLOCK * sizeof *slot);
+  /* every row's destination, from the one hashing pass (pass 1) to the scatter (pass 2) */
+  int64_t dest_bytes = (rows > 0 ? rows : 1) * (int64_t)sizeof(uint16_t);
+  uint16_t *dests = cy_alloc(dest_bytes);
   cy_buffer **all = NULL, **bufs = NULL;
   cy_column **cols = NULL;
   const char **names = NULL;
@@ -246,7 +285,7 @@ static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *ke
   cy_status st = CY_OK;
   if (s && (s->width = calloc((size_t)ncols * 2 + 1, sizeof(int64_t))) != NULL)
     s->col_at = s->width + ncols;
-  if (!s || !s->width || !mine || !got || !fill || !base || !hashes || !dest) {
+  if (!s || !s->width || !mine || !got || !fill || !base || !hashes || !slot || !dests) {
     cy_error_set(err, "shuffle: out of memory");
     st = CY_ENOMEM;
   }
@@ -260,9 +299,11 @@ static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *ke
     if (table->columns[k]->null_count > 0) mine[world] = 1;
   for (int64_t lo = 0; st == CY_OK && lo < rows; lo += s->block) {
     int64_t n = rows - lo < s->block ? rows - lo : s->block;
-    st = block_dests(table, lo, n, keys, nkeys, hash_types, hashes, dest, world, err);
-    for (int64_t i = 0; st == CY_OK && i < n; i++) mine[dest[i]]++;
+    st = block_dests(table, lo, n, keys, nkeys, hash_types, hashes, dests + lo, world, err);
+    if (st == CY_OK) count_dests(dests + lo, n, fill, world);
   }
+  for (int32_t d = 0; st == CY_OK && d < world; d++)
+    mine[d] = fill[d] + fill[world + d] + fill[2 * world + d] + fill[3 * world + d];
   if (st == CY_OK) st = cy_comm_allgather(comm, mine, (int64_t)(world + 1) * 8, &all, err);
   int64_t total = 0, my_base = 0;
   bool nulls = false;
@@ -323,23 +364,20 @@ static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *ke
   int64_t my_fill = 0;
   for (int64_t lo = 0; st == CY_OK && lo < rows; lo += s->block) {
     int64_t n = rows - lo < s->block ? rows - lo : s->block;
-    st = block_dests(table, lo, n, keys, nkeys, hash_types, hashes, dest, world, err);
-    for (int32_t k = 0; st == CY_OK && k < ncols; k++) {
+    const uint16_t *bd = dests + lo;
+    /* each row's place: in its destination's chunk, or (ours) after our rows so far */
+    for (int32_t d = 0; d < world; d++) fill[d] = d == me ? 0 : s->active[d] ? s->active[d]->rows : 0;
+    block_slots(bd, n, fill, world, slot);
+    for (int32_t k = 0; k < ncols; k++) {
       const cy_column *col = table->columns[k];
       for (int32_t d = 0; d < world; d++) {
-        if (d == me) {
-          base[d] = bufs[k]->data + my_base * s->width[k];
-          fill[d] = my_fill;
-        } else if (s->active[d]) {
-          base[d] = s->active[d]->mem + s->col_at[k];
-          fill[d] = s->active[d]->rows;
-        }
+        if (d == me) base[d] = bufs[k]->data + (my_base + my_fill) * s->width[k];
+        else if (s->active[d]) base[d] = s->active[d]->mem + s->col_at[k];
       }
       scatter_values((const uint8_t *)cy_column_data(col) + lo * s->width[k], n, s->width[k],
-                     dest, base, fill);
+                     bd, slot, base);
     }
-    if (st != CY_OK) break;
-    my_fill = fill[me];
+    my_fill += fill[me];
     for (int32_t k = 1; st == CY_OK && k < world; k++) {
       int32_t d = (me + k) % world;
       if (s->active[d] == NULL) continue;
@@ -391,7 +429,8 @@ done:
   free(fill);
   free(base);
   free(hashes);
-  free(dest);
+  free(slot);
+  cy_free(dests, dest_bytes);
   return st;
 }
 
@@ -433,7 +472,7 @@ cy_status dist_shuffle_idx(cy_comm *comm, cy_table *table, const int32_t *keys, 
     hash_types = NULL;
   }
   int64_t row_bytes = fixed_row_bytes(table);
-  if (row_bytes > 0 && (keys != NULL || n == 0)) {
+  if (row_bytes > 0 && (keys != NULL || n == 0) && world <= 65536) { /* dests are uint16 */
     bool taken = false;
     cy_status fst = shuffle_fixed(comm, table, keys, n, hash_types, row_bytes, chunk_bytes, out,
                                   &taken, err);
