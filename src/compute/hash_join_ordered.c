@@ -113,6 +113,7 @@ static cy_status build_make(const hash_keys *k, bool dense, uint64_t lo, uint64_
   const uint64_t *ints = k->ints;
   const uint8_t *nulls = k->null_rows;
   for (int64_t r = rows - 1; r >= 0; r--) {
+    if (r >= PROBE_AHEAD) build_prefetch(b, ints[r - PROBE_AHEAD]); /* as the probe does */
     if (nulls && nulls[r]) continue;
     uint32_t *head;
     if (dense) {
