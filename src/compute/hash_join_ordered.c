@@ -156,10 +156,10 @@ static cy_status probe_count(void *ctx, int64_t c, cy_error *err) {
   chunk_rows(j, c, &a, &z);
   for (int64_t r = a; r < z; r++) {
     /* Two steps ahead: the table's place for a later row, and (when keys repeat) the chain
-     * of the row after it, whose place is in cache by now. A null row's key is some value,
-     * which is harmless to look up. */
+     * of the row after it, whose place is in cache by now (a null row's key, some value,
+     * is harmless to prefetch, but not looked up). */
     if (r + 2 * PROBE_AHEAD < z) build_prefetch(b, ints[r + 2 * PROBE_AHEAD]);
-    if (b->dups && r + PROBE_AHEAD < z) {
+    if (b->dups && r + PROBE_AHEAD < z && !(nulls && nulls[r + PROBE_AHEAD])) {
       uint32_t ahead = build_lookup(b, ints[r + PROBE_AHEAD]);
       if (ahead != 0) __builtin_prefetch(&b->next[ahead - 1]);
     }
