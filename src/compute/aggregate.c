@@ -516,7 +516,7 @@ void cy_agg_from_mean(agg_state *s, const agg_state *mean, int64_t groups) {
   for (int64_t g = 0; g < groups; g++) {
     /* The mean's running sum and count are the sum's and the count's, added in the same
      * order. */
-    int64_t n = fl ? ((const fmean_acc *)mean->values)[g].n : ((const mean_acc *)mean->values)[g].n;
+    int64_t n = cy_agg_rows_in(mean, g);
     if (s->agg.op == CY_AGG_COUNT) {
       ((int64_t *)s->values)[g] = n;
     } else if (fl) {

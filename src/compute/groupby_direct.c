@@ -301,6 +301,15 @@ static cy_status keys_from_slots(const direct_job *j, const uint32_t *slots, int
   return st;
 }
 
+/* Thread L's mark for slot s: its first row there or, by value, s itself once it has rows
+ * there; CY_NO_ROW when it has none. */
+static uint32_t slot_mark(const direct_job *j, const local_groups *L, int64_t s) {
+  if (!j->by_value) return L->first[s];
+  bool has_rows = j->counter >= 0 ? cy_agg_rows_in(&L->states[j->counter], s) > 0
+                                  : L->seen[s] != 0;
+  return has_rows ? (uint32_t)s : CY_NO_ROW;
+}
+
 /* Direct index: a group for every slot some thread saw, in slot (key) order, and either
  * each group's first row (*first) or the key column itself (*keys, by value). */
 static cy_status combine_direct(direct_job *j, agg_state *states, int64_t *groups,
@@ -316,13 +325,7 @@ static cy_status combine_direct(direct_job *j, agg_state *states, int64_t *group
   int64_t total = 0;
   for (int64_t s = 0; s < slots; s++) {
     uint32_t f = CY_NO_ROW;
-    for (int t = 0; t < j->tasks && f == CY_NO_ROW; t++) {
-      const local_groups *L = &j->locals[t];
-      bool has_rows = !j->by_value          ? false
-                      : j->counter >= 0 ? cy_agg_rows_in(&L->states[j->counter], s) > 0
-                                        : L->seen[s] != 0;
-      f = !j->by_value ? L->first[s] : has_rows ? (uint32_t)s : CY_NO_ROW;
-    }
+    for (int t = 0; t < j->tasks && f == CY_NO_ROW; t++) f = slot_mark(j, &j->locals[t], s);
     to[s] = f == CY_NO_ROW ? CY_NO_ROW : (uint32_t)total;
     if (f != CY_NO_ROW) firsts[total++] = f;
   }
@@ -437,10 +440,9 @@ cy_status cy_groupby_direct(cy_table *table, int32_t key, agg_state *states, int
   job.tasks = cy_num_threads();
   atomic_init(&job.too_many, 0);
   cy_status st = key_range(&job, err);
-  cy_type_id kt = table->columns[key]->type.id;
   job.key_type = table->columns[key]->type;
-  job.by_value = job.span && ((kt >= CY_INT8 && kt <= CY_UINT64) || kt == CY_DATE32 ||
-                              kt == CY_TIMESTAMP);
+  cy_type_id kt = job.key_type.id;
+  job.by_value = job.span && (cy_type_is_integer(kt) || kt == CY_DATE32 || kt == CY_TIMESTAMP);
   /* Every thread has its own states (a slot per key with a direct index) and the combine
    * reads them all: a range of at least a block, and of a quarter of the slots, a thread. */
   int64_t least = job.span / 4 > DIRECT_BLOCK ? (int64_t)job.span / 4 : DIRECT_BLOCK;

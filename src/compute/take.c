@@ -188,10 +188,8 @@ static int64_t gather_range(const cy_column *col, selection sel, split_col *sc, 
     const uint64_t *s8 = (const uint64_t *)src;
     uint64_t *d8 = (uint64_t *)dst;
     for (int64_t i = lo; i < hi; i++) {
-#if defined(__GNUC__)
       if (i + GATHER_AHEAD < hi && ix[i + GATHER_AHEAD] != CY_NO_ROW)
-        __builtin_prefetch(s8 + ix[i + GATHER_AHEAD]);
-#endif
+        __builtin_prefetch(s8 + ix[i + GATHER_AHEAD]); /* gcc and clang, as hash_join_ordered.c */
       d8[i] = ix[i] != CY_NO_ROW ? s8[ix[i]] : 0;
     }
     return hi - lo;
