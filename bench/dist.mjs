@@ -4,9 +4,12 @@
 //                       [--ranks 1,2,4] [--unique F] [--backends tcp] [--build DIR]
 //                       [--skip shuffle,weak,strong] [--threads T]
 //
-// (a) Shuffle throughput over loopback at 2 and 4 ranks (cy_dist_shuffle of a k, v int64
+// (a) Shuffle throughput on this machine at 2 and 4 ranks (cy_dist_shuffle of a k, v int64
 //     table on k): bytes moved between ranks per second, and that as a fraction of this
-//     machine's memcpy bandwidth (one thread) measured in the same run.
+//     machine's memcpy bandwidth (one thread) measured in the same run. Each twice: with
+//     the rows copied straight into the other ranks' memory (transfer "direct", the
+//     default for ranks of one machine) and through the backend's loopback sockets
+//     (CYLON_DIRECT=0, transfer "sockets").
 // (b) The join of two int64 k, v tables (inner on k, unique factor F, the shuffle
 //     strategy) on 1, 2 and 4 ranks: weak scaling (--weak-rows per rank, default 5M) and
 //     strong scaling (--strong-rows in all, default 20M), as times, speed-ups and
@@ -83,8 +86,9 @@ function parseArgs(argv) {
   return a;
 }
 
-function runJson(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+function runJson(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26,
+    env: { ...process.env, ...env } });
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
@@ -99,8 +103,8 @@ const mib = (b) => (b / 1048576).toFixed(1);
 const fmt = (x, d = 3) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
 
 // The median run (warm seconds), with the best warm time and the median cold time.
-function medianRun(bench, args, repeat) {
-  const runs = Array.from({ length: repeat }, () => runJson(bench, args));
+function medianRun(bench, args, repeat, env = {}) {
+  const runs = Array.from({ length: repeat }, () => runJson(bench, args, env));
   const m = median(runs.map((r) => r.seconds));
   return { ...runs.find((r) => r.seconds === m) ?? runs[0], seconds: m, load1: loadavg()[0],
     best_seconds: Math.min(...runs.map((r) => r.seconds)),
@@ -136,19 +140,19 @@ async function main() {
   console.log(`memcpy (one thread, 256 MiB, best of 5): ${fmt(mem.gbps, 2)} GB/s`);
 
   if (!a.skip.includes('shuffle')) {
-    console.log(`\n(a) shuffle of ${a.shuffleRows} rows (k, v int64) on k, loopback`);
-    console.log(['backend', 'ranks', 'seconds', 'best s', 'cold s', 'moved MiB', 'GB/s', 'of memcpy',
+    console.log(`\n(a) shuffle of ${a.shuffleRows} rows (k, v int64) on k, ranks on this machine`);
+    console.log(['backend', 'transfer', 'ranks', 'seconds', 'best s', 'cold s', 'moved MiB', 'GB/s', 'of memcpy',
       'best GB/s', 'best of memcpy', 'cpu s max', 'cpu s all', 'peak MiB/rank', 'load'].join('\t'));
     out.shuffle = [];
     for (const backend of backends) {
-      for (const p of [2, 4]) {
+      for (const [p, sockets] of [[2, false], [4, false], [2, true], [4, true]]) {
         const r = medianRun(bench, ['shuffle', '--ranks', String(p), '--rows', String(a.shuffleRows),
-          '--backend', backend, ...threads], a.repeat);
+          '--backend', backend, ...threads], a.repeat, sockets ? { CYLON_DIRECT: '0' } : {});
         r.gbps = r.bytes_moved / r.seconds / 1e9;
         r.of_memcpy = r.gbps / mem.gbps;
         r.best_gbps = r.bytes_moved / r.best_seconds / 1e9;
         out.shuffle.push(r);
-        console.log([backend, p, fmt(r.seconds), fmt(r.best_seconds), fmt(r.cold_seconds),
+        console.log([backend, r.transfer, p, fmt(r.seconds), fmt(r.best_seconds), fmt(r.cold_seconds),
           mib(r.bytes_moved), fmt(r.gbps, 2), `${(100 * r.of_memcpy).toFixed(1)}%`,
           fmt(r.best_gbps, 2), `${(100 * r.best_gbps / mem.gbps).toFixed(1)}%`,
           fmt(r.cpu_max), fmt(r.cpu_sum), mib(r.peak_bytes), fmt(r.load1, 1)].join('\t'));

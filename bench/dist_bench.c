@@ -30,7 +30,9 @@
  * Output fields: task, ranks, rows, threads, seconds (warm), cold_seconds, cpu_max and
  * cpu_sum (CPU seconds of the warm run, user + system with all threads: the busiest rank's
  * and all ranks' together), out_rows (join: result rows of all ranks), bytes_moved, gbps (shuffle, memcpy), peak_bytes (largest cy_memory_peak of a rank
- * over the operator) and backend.
+ * over the operator), backend and transfer: "direct" when the ranks copy rows straight into
+ * each other's memory (cy_comm_direct_available; CYLON_DIRECT=0 turns it off), "sockets"
+ * when everything goes through the backend.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +145,8 @@ static int rank_main(void *ctx) {
   cy_status st = make_table(lo, hi, a->rows, a->unique, false, &left, &err);
   if (st == CY_OK && join) st = make_table(lo, hi, a->rows, a->unique, true, &right, &err);
   if (st == CY_OK) st = cy_comm_barrier(comm, &err);
+  bool direct = false; /* fixed-width shuffles copy straight into the peers' memory */
+  if (st == CY_OK) st = cy_comm_direct_available(comm, &direct, &err);
   /* Twice: cold (the first operation of a fresh process: every block it allocates is
    * fresh memory, which the kernel zeroes on first touch, very slowly on some virtual
    * machines) and warm (again, as a long-running worker would, on the blocks the first
@@ -185,10 +189,10 @@ static int rank_main(void *ctx) {
   if (st == CY_OK && rank == 0)
     printf("{\"task\": \"%s\", \"ranks\": %d, \"rows\": %lld, \"unique\": %g, \"threads\": %d, "
            "\"seconds\": %.6f, \"cold_seconds\": %.6f, \"cpu_max\": %.6f, \"cpu_sum\": %.6f, \"out_rows\": %lld, \"bytes_moved\": %lld, \"gbps\": %.3f, "
-           "\"peak_bytes\": %lld, \"backend\": \"%s\"}\n",
+           "\"peak_bytes\": %lld, \"backend\": \"%s\", \"transfer\": \"%s\"}\n",
            a->task, (int)world, (long long)a->rows, a->unique, cy_num_threads(), times[0],
            times[1], times[2], cpu_all, (long long)sums[0], (long long)sums[1], (double)sums[1] / times[0] / 1e9,
-           (long long)peak, cy_comm_backend(comm));
+           (long long)peak, cy_comm_backend(comm), direct ? "direct" : "sockets");
   fflush(stdout);
   if (st != CY_OK) fprintf(stderr, "cylon_dist_bench: %s\n", err.message);
   cy_table_release(left);

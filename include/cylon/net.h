@@ -163,6 +163,27 @@ void cy_comm_buffers_free(cy_comm *comm, cy_buffer **bufs);
 /** Payload bytes sent to and received from other ranks so far (for metrics). */
 void cy_comm_traffic(const cy_comm *comm, int64_t *sent, int64_t *received);
 
+/* ---- direct transfers between ranks on one machine (direct.c) ---------------------- */
+
+/** Collective: whether every rank can copy bytes straight into every other rank's memory
+ *  (ranks of one machine, one user, one pid namespace: process_vm_writev, as MPI's
+ *  shared-memory transports do), so that large transfers can skip the sockets. Every rank
+ *  gets the same answer. The first call finds it out (an allgather, a test write to every
+ *  peer and an allreduce); later calls return it without communicating. No when any rank
+ *  has CYLON_DIRECT=0 in its environment, when ranks are on different machines, or when a
+ *  test write fails (another user, a seccomp filter, a ptrace policy). */
+cy_status cy_comm_direct_available(cy_comm *comm, bool *available, cy_error *err);
+/** Copy n pieces of our memory (local[i], lens[i] bytes) into peer's memory at remote[i],
+ *  addresses the peer gave us, once cy_comm_direct_available said yes. The bytes are there
+ *  when this returns; the peer learns it from a message or collective sent afterwards.
+ *  Fails, writing nothing more, once the communicator has failed. Counts as bytes sent. */
+cy_status cy_comm_direct_write(cy_comm *comm, int32_t peer, int32_t n, const uint64_t *remote,
+                               const void *const *local, const int64_t *lens, cy_error *err);
+/** Keep buf (a reference is taken) until the communicator closes: for memory whose
+ *  address peers were given when the transfer into it failed, as a peer may still be
+ *  writing until it sees the failure. */
+void cy_comm_direct_hold(cy_comm *comm, cy_buffer *buf);
+
 /** How this rank's connection to a peer was made. */
 typedef enum cy_comm_path {
   CY_COMM_PATH_SELF = 0, /**< the rank itself */

@@ -12,20 +12,17 @@
  * and concatenated, so rows with equal keys keep their global order (rank, then row):
  * keep first / last and first / last aggregates rely on that.
  *
- * Tables of fixed-width columns without nulls take a direct path instead (below): no
- * index, no per-destination tables and no concatenation; the rows land in place.
+ * Tables of fixed-width columns without nulls take a fixed-width path instead (below): no
+ * index, no per-destination tables and no concatenation; the rows land in place, and
+ * between ranks of one machine they are copied straight into the peer's memory.
  *
- * The destination comes from the middle of the hash (bits 16 to 47), neither the low bits
- * nor the top ones: the local hash tables that run after a shuffle place rows by the low
- * bits, and local joins and group-bys partition rows (and share them among threads) by the
- * top bits; on one rank those bits would otherwise all be alike, leaving most partitions
- * empty and the rest oversized.
+ * A row's destination comes from the middle of its hash (cy_dest_of, compute/scatter.h
+ * says why).
  */
 #include "dist/dist_internal.h"
 
-static inline int32_t dest_of(uint64_t h, int32_t world) {
-  return (int32_t)(((uint64_t)(uint32_t)(h >> 16) * (uint64_t)world) >> 32);
-}
+#include "compute/scatter.h"
+
 
 /* Hashes of the key columns, cast to hash_types where they differ. */
 static cy_status hash_keys_of(cy_table *table, const int32_t *keys, int32_t n,
@@ -72,19 +69,25 @@ static cy_status hash_keys_of(cy_table *table, const int32_t *keys, int32_t n,
 /* When every column is fixed width (not bool) and no rank has nulls, the shuffle moves
  * raw values only, with no headers and no intermediate tables: the ranks first share how
  * many rows each sends to each (one allgather), so every rank allocates its output columns
- * once and posts a receive for every chunk straight into its place (rank order, as the
- * general path concatenates). The keys are hashed once, in the counting pass, which keeps
- * every row's destination (2 bytes a row). Sending then takes a block of rows at a time,
- * works out each row's place once for all columns, and scatters each column's values into
- * one fixed-size chunk per destination (our own rows go directly into the output); a chunk
- * goes out when it holds chunk_rows rows (the rest of the block moves to the next chunk),
- * so both sides know every message's size in advance. Memory touched besides the output is
- * a few chunks and the destinations: on virtual machines the first touch of fresh pages is
- * what a shuffle's time goes to. */
+ * once, in rank order as the general path concatenates. The keys are hashed once, in the
+ * counting pass, which keeps every row's destination (2 bytes a row). Sending then takes
+ * a block of rows at a time and splits each column's values (cy_scatter_values) into one
+ * fixed-size chunk per destination, our own rows going directly into the output. A chunk
+ * goes out when it holds chunk_rows rows (the rest of the block stays for the next one):
+ *  - between ranks of one machine (cy_comm_direct_available), it is copied straight into
+ *    its place in the destination's output, whose addresses the ranks share after
+ *    allocating; the chunk is small enough to stay in the cache and is reused at once, and
+ *    a barrier at the end says every rank's rows have arrived. A socket would copy every
+ *    byte twice, and loopback packets cost as much again: most of a shuffle's time.
+ *  - otherwise it is sent, and the receiver has posted a receive for every chunk straight
+ *    into its place: both sides know every message's size in advance.
+ * Memory touched besides the output is a few chunks and the destinations: on virtual
+ * machines the first touch of fresh pages is what a shuffle's time goes to. */
 
-#define SCATTER_BLOCK ((int64_t)16384)         /* rows hashed at a time (< 65536: block_slots) */
+#define SCATTER_BLOCK ((int64_t)16384)         /* rows hashed and scattered at a time */
 #define SCATTER_CHUNK_BYTES ((int64_t)1 << 20) /* a chunk of rows, all columns */
 #define SCATTER_SPARE 4                        /* chunks in flight beyond one per peer */
+#define DIRECT_CHUNK_BYTES ((int64_t)256 << 10) /* direct: a chunk stays in the cache */
 
 typedef struct scatter_chunk {
   struct scatter_chunk *next; /* free list, or the in-flight queue */
@@ -96,6 +99,13 @@ typedef struct scatter_chunk {
 typedef struct scatter {
   cy_comm *comm;
   int32_t world, me, ncols;
+  /* direct transfers (cy_comm_direct_write): a full chunk is copied into its destination's
+   * output at once and filled again; remote[d * ncols + k]: d's output column k; into[d]:
+   * our next row there */
+  bool direct;
+  uint64_t *remote, *wremote; /* wremote, wlens, wlocal: one write's pieces (ncols) */
+  int64_t *into, *wlens;
+  const void **wlocal;
   int64_t *width, *col_at; /* per column: value bytes; offset in a chunk */
   int64_t chunk_rows, block, cap_rows, chunk_mem; /* block: rows hashed at a time */
   scatter_chunk **active;  /* per destination (NULL for us) */
@@ -161,9 +171,28 @@ static cy_status scatter_take(scatter *s, int32_t *nchunks, scatter_chunk **out,
   return CY_OK;
 }
 
+/* Copy the first `rows` rows of d's chunk into d's output; the rest move to the front. */
+static cy_status scatter_write_direct(scatter *s, int32_t d, int64_t rows, cy_error *err) {
+  scatter_chunk *c = s->active[d];
+  for (int32_t k = 0; k < s->ncols; k++) {
+    s->wlocal[k] = c->mem + s->col_at[k];
+    s->wremote[k] = s->remote[(int64_t)d * s->ncols + k] + (uint64_t)(s->into[d] * s->width[k]);
+    s->wlens[k] = rows * s->width[k];
+  }
+  CY_RETURN_NOT_OK(
+      cy_comm_direct_write(s->comm, d, s->ncols, s->wremote, s->wlocal, s->wlens, err));
+  s->into[d] += rows;
+  c->rows -= rows;
+  for (int32_t k = 0; k < s->ncols && c->rows > 0; k++)
+    memmove(c->mem + s->col_at[k], c->mem + s->col_at[k] + rows * s->width[k],
+            (size_t)(c->rows * s->width[k]));
+  return CY_OK;
+}
+
 /* Send the first `rows` rows of d's chunk; what is beyond them moves to a fresh chunk. */
 static cy_status scatter_send(scatter *s, int32_t d, int64_t rows, int32_t *nchunks,
                               cy_error *err) {
+  if (s->direct) return scatter_write_direct(s, d, rows, err);
   scatter_chunk *c = s->active[d];
   for (int32_t k = 0; k < s->ncols; k++) {
     cy_status st = cy_comm_isend(s->comm, d, DIST_TAG, c->mem + s->col_at[k], rows * s->width[k],
@@ -189,70 +218,16 @@ static cy_status scatter_send(scatter *s, int32_t d, int64_t rows, int32_t *nchu
   return CY_OK;
 }
 
-/* Copy rows [0, n) of src (w bytes each) to base[dest[i]] + slot[i] * w: the slots are
- * worked out once per block for all columns, so this loop carries no counter from row to
- * row and its stores go out independently. */
-static void scatter_values(const uint8_t *src, int64_t n, int64_t w, const uint16_t *dest,
-                           const uint32_t *slot, uint8_t *const *base) {
-#define SCATTER_AS(T)                                                                   \
-  for (int64_t i = 0; i < n; i++)                                                       \
-    memcpy(base[dest[i]] + (int64_t)slot[i] * (int64_t)sizeof(T), src + i * (int64_t)sizeof(T), \
-           sizeof(T));
-  switch (w) {
-    case 8: SCATTER_AS(uint64_t); break;
-    case 4: SCATTER_AS(uint32_t); break;
-    case 2: SCATTER_AS(uint16_t); break;
-    case 1: SCATTER_AS(uint8_t); break;
-    default:
-      for (int64_t i = 0; i < n; i++) memcpy(base[dest[i]] + (int64_t)slot[i] * w, src + i * w, (size_t)w);
-  }
-#undef SCATTER_AS
-}
-
-/* Hash rows [lo, lo + n) of table and put each row's destination in dest. */
+/* Hash rows [lo, lo + n) of table, put each row's destination in dest and count them. */
 static cy_status block_dests(cy_table *table, int64_t lo, int64_t n, const int32_t *keys,
                              int32_t nkeys, const cy_type *hash_types, uint64_t *hashes,
-                             uint16_t *dest, int32_t world, cy_error *err) {
+                             uint16_t *dest, int32_t world, int64_t *counts, cy_error *err) {
   cy_table *slice = NULL;
   CY_RETURN_NOT_OK(cy_table_slice(table, lo, n, &slice, err));
   cy_status st = hash_keys_of(slice, keys, nkeys, hash_types, hashes, err);
   cy_table_release(slice);
-  for (int64_t i = 0; st == CY_OK && i < n; i++) dest[i] = (uint16_t)dest_of(hashes[i], world);
+  if (st == CY_OK) cy_scatter_dests(hashes, n, world, dest, counts);
   return st;
-}
-
-/* Add the rows of each destination in dest[0, n) to counts[world]; four interleaved
- * count arrays (counts4, 4 x world, zeroed) so that rows going to one destination do not
- * wait on each other's increments. */
-static void count_dests(const uint16_t *dest, int64_t n, int64_t *counts4, int32_t world) {
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    counts4[dest[i]]++;
-    counts4[world + dest[i + 1]]++;
-    counts4[2 * world + dest[i + 2]]++;
-    counts4[3 * world + dest[i + 3]]++;
-  }
-  for (; i < n; i++) counts4[dest[i]]++;
-}
-
-/* slot[i] = fill[dest[i]]++ for rows [0, n) (n <= SCATTER_BLOCK), in row order. With up to
- * four destinations the block's counters are four 16-bit fields of one register, so a row
- * does not wait for the previous row's counter to go through memory. */
-static void block_slots(const uint16_t *dest, int64_t n, int64_t *fill, int32_t world,
-                        uint32_t *slot) {
-  if (world > 4) {
-    for (int64_t i = 0; i < n; i++) slot[i] = (uint32_t)fill[dest[i]]++;
-    return;
-  }
-  uint32_t start[4] = {0, 0, 0, 0};
-  for (int32_t d = 0; d < world; d++) start[d] = (uint32_t)fill[d];
-  uint64_t counts = 0; /* destination d's rows so far in bits [16d, 16d + 16) */
-  for (int64_t i = 0; i < n; i++) {
-    unsigned shift = 16u * dest[i];
-    slot[i] = start[dest[i]] + (uint32_t)((counts >> shift) & 0xFFFF);
-    counts += (uint64_t)1 << shift;
-  }
-  for (int32_t d = 0; d < world; d++) fill[d] += (int64_t)((counts >> (16 * d)) & 0xFFFF);
 }
 
 /* The fixed-width shuffle. *taken is false (and nothing is sent) when some rank has
@@ -267,12 +242,15 @@ static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *ke
   int64_t rows = table->num_rows;
   int64_t max_chunks = (int64_t)world - 1 + SCATTER_SPARE;
   scatter *s = calloc(1, sizeof *s + (size_t)max_chunks * sizeof(scatter_chunk *));
-  int64_t *mine = calloc((size_t)world + 1, sizeof *mine); /* counts per dest, then nulls */
+  /* counts per destination, then whether we have nulls, then whether we allow direct */
+  int64_t *mine = calloc((size_t)world + 2, sizeof *mine);
   int64_t *got = calloc((size_t)world + 1, sizeof *got);   /* rows from each source */
-  int64_t *fill = calloc((size_t)world * 4, sizeof *fill); /* 4 x world: count_dests */
-  uint8_t **base = calloc((size_t)world, sizeof *base);
+  int64_t *into = calloc((size_t)world + 1, sizeof *into); /* our first row in each output */
+  int64_t *fill = calloc((size_t)world, sizeof *fill);
+  uint8_t **base = calloc((size_t)world, sizeof *base);   /* per destination: where, */
+  int64_t *room = calloc((size_t)world, sizeof *room);    /* how far (cy_scatter_values) */
+  uint64_t scratch[CY_SCATTER_SLACK * 2]; /* place of destinations that get no rows */
   uint64_t *hashes = malloc((size_t)SCATTER_BLOCK * sizeof *hashes);
-  uint32_t *slot = malloc((size_t)SCATTER_BLOCK * sizeof *slot);
   /* every row's destination, from the one hashing pass (pass 1) to the scatter (pass 2) */
   int64_t dest_bytes = (rows > 0 ? rows : 1) * (int64_t)sizeof(uint16_t);
   uint16_t *dests = cy_alloc(dest_bytes);
@@ -282,49 +260,72 @@ static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *ke
   cy_comm_request *rreqs = NULL;
   int64_t nrreqs = 0;
   int32_t nchunks = 0;
+  bool published = false; /* direct: peers know our output's addresses */
   cy_status st = CY_OK;
   if (s && (s->width = calloc((size_t)ncols * 2 + 1, sizeof(int64_t))) != NULL)
     s->col_at = s->width + ncols;
-  if (!s || !s->width || !mine || !got || !fill || !base || !hashes || !slot || !dests) {
+  if (!s || !s->width || !mine || !got || !into || !fill || !base || !room || !hashes || !dests) {
     cy_error_set(err, "shuffle: out of memory");
     st = CY_ENOMEM;
   }
   if (st == CY_OK) {
     s->chunk_rows = scatter_chunk_rows(row_bytes, chunk_bytes);
     s->block = s->chunk_rows < SCATTER_BLOCK ? s->chunk_rows : SCATTER_BLOCK;
-    s->cap_rows = s->chunk_rows + s->block;
+    s->cap_rows = s->chunk_rows + s->block + CY_SCATTER_SLACK;
   }
   /* pass 1: rows per destination (and whether we have nulls), shared with everybody */
   for (int32_t k = 0; st == CY_OK && k < ncols; k++)
     if (table->columns[k]->null_count > 0) mine[world] = 1;
   for (int64_t lo = 0; st == CY_OK && lo < rows; lo += s->block) {
     int64_t n = rows - lo < s->block ? rows - lo : s->block;
-    st = block_dests(table, lo, n, keys, nkeys, hash_types, hashes, dests + lo, world, err);
-    if (st == CY_OK) count_dests(dests + lo, n, fill, world);
+    st = block_dests(table, lo, n, keys, nkeys, hash_types, hashes, dests + lo, world, mine, err);
   }
-  for (int32_t d = 0; st == CY_OK && d < world; d++)
-    mine[d] = fill[d] + fill[world + d] + fill[2 * world + d] + fill[3 * world + d];
-  if (st == CY_OK) st = cy_comm_allgather(comm, mine, (int64_t)(world + 1) * 8, &all, err);
+  const char *allow = getenv("CYLON_DIRECT");
+  mine[world + 1] = allow == NULL || strcmp(allow, "0") != 0;
+  if (st == CY_OK) st = cy_comm_allgather(comm, mine, (int64_t)(world + 2) * 8, &all, err);
   int64_t total = 0, my_base = 0;
-  bool nulls = false;
+  bool nulls = false, direct = true;
   for (int32_t r = 0; st == CY_OK && r < world; r++) {
     const int64_t *theirs = (const int64_t *)all[r]->data;
-    if (all[r]->size != (int64_t)(world + 1) * 8) {
+    if (all[r]->size != (int64_t)(world + 2) * 8) {
       cy_error_set(err, "shuffle: rank %d sent %lld bytes of counts", (int)r, (long long)all[r]->size);
       st = CY_EINVAL;
       break;
     }
     nulls = nulls || theirs[world] != 0;
+    direct = direct && theirs[world + 1] != 0;
     got[r] = theirs[me];
     if (r == me) my_base = total;
     total += got[r];
+    for (int32_t d = 0; r < me && d < world; d++) into[d] += theirs[d];
   }
   if (all) cy_comm_buffers_free(comm, all);
+  all = NULL;
   if (st != CY_OK || nulls) goto done;
   *taken = true;
+  /* every rank sees the same flags, so all of them ask (a collective) or none does */
+  if (direct) st = cy_comm_direct_available(comm, &direct, err);
 
-  /* the output columns, and a receive for every chunk into its place */
+  /* the output columns, and a receive for every chunk into its place (or, direct, every
+   * rank's output addresses to every rank) */
   s->comm = comm, s->world = world, s->me = me, s->ncols = ncols;
+  if (st == CY_OK && direct) { /* smaller chunks, to stay in the cache: copied out at once */
+    s->chunk_rows = scatter_chunk_rows(row_bytes, chunk_bytes > 0 && chunk_bytes < DIRECT_CHUNK_BYTES
+                                                      ? chunk_bytes : DIRECT_CHUNK_BYTES);
+    s->block = s->chunk_rows < SCATTER_BLOCK ? s->chunk_rows : SCATTER_BLOCK;
+    s->cap_rows = s->chunk_rows + s->block + CY_SCATTER_SLACK;
+    s->direct = true;
+    s->into = into;
+    s->remote = calloc((size_t)(world + 1) * (size_t)ncols, sizeof *s->remote);
+    s->wlens = calloc((size_t)ncols, sizeof *s->wlens);
+    s->wlocal = calloc((size_t)ncols, sizeof *s->wlocal);
+    if (!s->remote || !s->wlens || !s->wlocal) {
+      cy_error_set(err, "shuffle: out of memory");
+      st = CY_ENOMEM;
+    } else {
+      s->wremote = s->remote + (int64_t)world * ncols;
+    }
+  }
   for (int32_t k = 0; k < ncols; k++) {
     s->width[k] = cy_type_bit_width(table->columns[k]->type.id) / 8;
     s->col_at[k] = s->chunk_mem;
@@ -335,7 +336,7 @@ static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *ke
   cols = calloc((size_t)ncols + 1, sizeof *cols);
   names = calloc((size_t)ncols + 1, sizeof *names);
   int64_t max_reqs = 0;
-  for (int32_t r = 0; r < world; r++)
+  for (int32_t r = 0; r < world && !s->direct; r++)
     if (r != me) max_reqs += (got[r] + s->chunk_rows - 1) / s->chunk_rows * ncols;
   rreqs = calloc((size_t)max_reqs + 1, sizeof *rreqs);
   if (!s->active || !bufs || !cols || !names || !rreqs) {
@@ -344,7 +345,22 @@ static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *ke
   }
   for (int32_t k = 0; st == CY_OK && k < ncols; k++)
     st = cy_buffer_alloc(total * s->width[k], &bufs[k], err);
-  for (int32_t r = 0; st == CY_OK && r < world; r++) {
+  if (st == CY_OK && s->direct) {
+    for (int32_t k = 0; k < ncols; k++) s->wremote[k] = (uint64_t)(uintptr_t)bufs[k]->data;
+    st = cy_comm_allgather(comm, s->wremote, (int64_t)ncols * 8, &all, err);
+    published = st == CY_OK;
+    for (int32_t r = 0; st == CY_OK && r < world; r++) {
+      if (all[r]->size != (int64_t)ncols * 8) {
+        cy_error_set(err, "shuffle: rank %d sent %lld bytes of addresses", (int)r, (long long)all[r]->size);
+        st = CY_EINVAL;
+        break;
+      }
+      memcpy(s->remote + (int64_t)r * ncols, all[r]->data, (size_t)ncols * 8);
+    }
+    if (all) cy_comm_buffers_free(comm, all);
+    all = NULL;
+  }
+  for (int32_t r = 0; st == CY_OK && !s->direct && r < world; r++) {
     int64_t from = 0;
     for (int32_t q = 0; q < r; q++) from += got[q];
     if (r == me) continue;
@@ -366,18 +382,20 @@ static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *ke
     int64_t n = rows - lo < s->block ? rows - lo : s->block;
     const uint16_t *bd = dests + lo;
     /* each row's place: in its destination's chunk, or (ours) after our rows so far */
-    for (int32_t d = 0; d < world; d++) fill[d] = d == me ? 0 : s->active[d] ? s->active[d]->rows : 0;
-    block_slots(bd, n, fill, world, slot);
     for (int32_t k = 0; k < ncols; k++) {
       const cy_column *col = table->columns[k];
-      for (int32_t d = 0; d < world; d++) {
-        if (d == me) base[d] = bufs[k]->data + (my_base + my_fill) * s->width[k];
-        else if (s->active[d]) base[d] = s->active[d]->mem + s->col_at[k];
+      for (int32_t d = 0; d < world; d++) { /* nobody's rows go where there is no place */
+        base[d] = (uint8_t *)scratch, fill[d] = 0, room[d] = CY_SCATTER_SLACK;
+        if (d == me && mine[me] > 0)
+          base[d] = bufs[k]->data + my_base * s->width[k], fill[d] = my_fill, room[d] = mine[me];
+        else if (d != me && s->active[d])
+          base[d] = s->active[d]->mem + s->col_at[k], fill[d] = s->active[d]->rows,
+          room[d] = s->cap_rows;
       }
-      scatter_values((const uint8_t *)cy_column_data(col) + lo * s->width[k], n, s->width[k],
-                     bd, slot, base);
+      cy_scatter_values((const uint8_t *)cy_column_data(col) + lo * s->width[k], n,
+                        s->width[k], bd, world, base, fill, room);
     }
-    my_fill += fill[me];
+    my_fill = fill[me];
     for (int32_t k = 1; st == CY_OK && k < world; k++) {
       int32_t d = (me + k) % world;
       if (s->active[d] == NULL) continue;
@@ -391,7 +409,9 @@ static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *ke
     if (s->active[d] && s->active[d]->rows > 0) st = scatter_send(s, d, s->active[d]->rows, &nchunks, err);
   }
   if (st != CY_OK) dist_fail(comm, st, err);
-  {
+  if (s->direct) { /* every rank's writes into our output are done when all get here */
+    if (st == CY_OK) st = cy_comm_barrier(comm, err);
+  } else {
     cy_error tmp;
     cy_status rst = cy_comm_wait_all(comm, (int32_t)nrreqs, rreqs, st == CY_OK ? err : &tmp);
     if (st == CY_OK) st = rst;
@@ -408,6 +428,9 @@ static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *ke
   if (st == CY_OK) st = cy_table_make(ncols, names, cols, out, err);
 
 done:
+  /* a failed direct shuffle: peers may still write into our output until they notice */
+  for (int32_t k = 0; published && st != CY_OK && bufs && k < ncols; k++)
+    cy_comm_direct_hold(comm, bufs[k]);
   for (int32_t k = 0; bufs && k < ncols; k++) cy_buffer_release(bufs[k]);
   for (int32_t k = 0; cols && k < ncols; k++) cy_column_release(cols[k]);
   for (int32_t i = 0; i < nchunks; i++) {
@@ -418,6 +441,9 @@ done:
   if (s) {
     free(s->active);
     free(s->width);
+    free(s->remote);
+    free(s->wlens);
+    free(s->wlocal);
   }
   free(s);
   free(bufs);
@@ -426,10 +452,11 @@ done:
   free(rreqs);
   free(mine);
   free(got);
+  free(into);
   free(fill);
   free(base);
+  free(room);
   free(hashes);
-  free(slot);
   cy_free(dests, dest_bytes);
   return st;
 }
@@ -496,10 +523,10 @@ cy_status dist_shuffle_idx(cy_comm *comm, cy_table *table, const int32_t *keys, 
   if (st == CY_OK && rows > 0) st = hash_keys_of(table, keys, n, hash_types, hashes, err);
   if (st == CY_OK) {
     /* counting sort of the row numbers by destination, stable */
-    for (int64_t i = 0; i < rows; i++) start[dest_of(hashes[i], world) + 1]++;
+    for (int64_t i = 0; i < rows; i++) start[cy_dest_of(hashes[i], world) + 1]++;
     for (int32_t d = 0; d < world; d++) start[d + 1] += start[d];
     memcpy(fill, start, (size_t)world * sizeof *fill);
-    for (int64_t i = 0; i < rows; i++) idx[fill[dest_of(hashes[i], world)]++] = i;
+    for (int64_t i = 0; i < rows; i++) idx[fill[cy_dest_of(hashes[i], world)]++] = i;
   }
   cy_free(hashes, tmp_bytes);
   wire_outbox box;

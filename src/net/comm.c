@@ -131,6 +131,7 @@ cy_status cy_comm_open(const cy_comm_options *opts, cy_comm **out, cy_error *err
 void cy_comm_close(cy_comm *comm) {
   if (comm == NULL) return;
   comm->ops->close(comm);
+  comm_direct_release(comm);
   free(comm->paths);
   free(comm);
 }

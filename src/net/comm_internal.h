@@ -129,7 +129,21 @@ struct cy_comm {
   _Atomic int64_t bytes_sent, bytes_received;
   uint8_t *paths; /* per peer, how its connection was made (cy_comm_path); NULL: every
                      peer DIRECT for tcp, NONE otherwise (nat_paths.c) */
+  _Atomic bool failed; /* set by the backend when the communicator fails (comm_mark_failed) */
+  /* direct.c: 0 not asked yet, 1 direct transfers work, -1 they do not; the peers' pids;
+   * the probe array peers write into; buffers held until close */
+  int8_t direct;
+  int64_t *direct_pids;
+  uint8_t *direct_probe;
+  cy_buffer **held;
+  int32_t num_held, held_cap;
 };
+
+/* The communicator has failed (backends call it where they record their first cause). */
+static inline void comm_mark_failed(cy_comm *comm) { atomic_store(&comm->failed, true); }
+
+/* direct.c: free what cy_comm_direct_* kept (at close, after the backend's close). */
+void comm_direct_release(cy_comm *comm);
 
 /* ---- collectives.c ------------------------------------------------------------------ */
 

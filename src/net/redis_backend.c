@@ -101,6 +101,7 @@ static void key_name(const redis_comm *rc, const char *name, char *key) {
 static void fail_locked(redis_comm *rc, const char *why) {
   if (rc->failed) return;
   rc->failed = true;
+  comm_mark_failed(rc->comm);
   snprintf(rc->why, sizeof rc->why, "%s", why);
   pthread_cond_broadcast(&rc->cond);
 }

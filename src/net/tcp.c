@@ -103,6 +103,7 @@ void tcp_send_completed(tcp_comm *tc, tcp_out *o) {
 void tcp_fail(tcp_comm *tc, cy_status status, const char *fmt, ...) {
   if (tc->failed) return;
   tc->failed = true;
+  comm_mark_failed(tc->comm);
   tc->fail_status = status;
   va_list ap;
   va_start(ap, fmt);

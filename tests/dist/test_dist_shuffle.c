@@ -5,8 +5,10 @@
  * nulls, sliced inputs and chunks small enough that every part travels in many messages.
  * Also: a schema that differs on one rank fails on every rank with an error naming it,
  * and a rank that dies before a shuffle makes the others fail rather than hang.
- * Tables of fixed-width columns without nulls take the shuffle's direct path (values
- * scattered straight into place): checked the same way, with one-row and many-row chunks.
+ * Tables of fixed-width columns without nulls take the shuffle's fixed-width path (values
+ * scattered straight into place): checked the same way, with one-row and many-row chunks,
+ * both written straight into the other ranks' memory (cy_comm_direct_write, the default
+ * for ranks on one machine) and sent through the sockets (CYLON_DIRECT=0).
  *
  * Expectations come from the generator: row i of the whole table is (k(i), i, s(i)), so
  * the value column v identifies each row and the others follow from it.
@@ -286,18 +288,27 @@ static int worker(void *arg) {
   if (comm == NULL) return 1;
   CHECK_EQ_INT(cy_comm_world_size(comm), world);
   cy_table *whole = whole_table(), *fixed = fixed_table();
+  /* ranks forked on one machine can write into each other's memory: the fixed-width
+   * shuffle does so, unless CYLON_DIRECT=0 sends it through the sockets */
+  bool direct = false;
+  cy_error err;
+  OK(cy_comm_direct_available(comm, &direct, &err));
+  CHECK(direct || world == 1);
   for (int split = 0; split < SPLIT_KINDS; split++) {
     check_shuffle(comm, whole, split, 0);
     check_shuffle(comm, whole, split, 1000); /* many chunks per destination */
-    check_fixed_shuffle(comm, fixed, split, 0);
-    check_fixed_shuffle(comm, fixed, split, 24);  /* one row per chunk */
-    check_fixed_shuffle(comm, fixed, split, 500); /* many rows per chunk */
+    for (int sockets = 0; sockets < 2; sockets++) {
+      setenv("CYLON_DIRECT", sockets ? "0" : "1", 1);
+      check_fixed_shuffle(comm, fixed, split, 0);
+      check_fixed_shuffle(comm, fixed, split, 24);  /* one row per chunk */
+      check_fixed_shuffle(comm, fixed, split, 500); /* many rows per chunk */
+    }
+    unsetenv("CYLON_DIRECT");
     check_moves(comm, whole, split);
   }
   cy_table_release(fixed);
   /* an input that is a slice at an odd offset: bitmaps and offsets are re-based */
   cy_table *sliced = NULL;
-  cy_error err;
   OK(cy_table_slice(whole, 3, N - 3, &sliced, &err));
   cy_table *part = split_table(comm, sliced, SPLIT_UNEVEN), *all = NULL;
   OK(cy_dist_allgather(comm, part, &all, &err));
