@@ -46,13 +46,16 @@ static inline uint64_t double_bits(double d) {
   return u;
 }
 
-#define HASH_LOOP(T, EXPR)                                               \
-  do {                                                                   \
-    const T *v = (const T *)col->values->data + col->offset;             \
-    if (first)                                                           \
-      for (int64_t i = 0; i < n; i++) h[i] = cy_hash_u64(EXPR);          \
-    else                                                                 \
-      for (int64_t i = 0; i < n; i++) h[i] = cy_hash_combine(h[i], cy_hash_u64(EXPR)); \
+/* The first rows go through the AVX-512 kernels where the CPU has them (hash_simd.c, same
+ * hashes); the scalar loop does the rest: all rows, or the last few. */
+#define HASH_LOOP(T, EXPR)                                                               \
+  do {                                                                                   \
+    const T *v = (const T *)col->values->data + col->offset;                             \
+    int64_t i = cy_hash_column_simd(col, h, first);                                      \
+    if (first)                                                                           \
+      for (; i < n; i++) h[i] = cy_hash_u64(EXPR);                                       \
+    else                                                                                 \
+      for (; i < n; i++) h[i] = cy_hash_combine(h[i], cy_hash_u64(EXPR));                \
   } while (0)
 
 void cy_hash_column(const cy_column *col, uint64_t *h, bool first) {
