@@ -12,7 +12,7 @@
  * own (the target attribute) and chosen at run time by a CPU check. Without AVX-512, on
  * other architectures, or with another compiler, cy_hash_column_simd does nothing and
  * row.c's scalar loops hash every row. The kernels take whole blocks of 8 rows; row.c's
- * scalar loop finishes the remaining (fewer than 8) rows and overwrites the null rows.
+ * scalar loop finishes the remaining (fewer than 8) rows.
  */
 #include "compute/row.h"
 
@@ -82,17 +82,37 @@ AVX512 static inline __m512i load8_f32(const void *p) {
   return canonical_double_bits8(_mm512_castpd_si512(_mm512_cvtps_pd(_mm256_loadu_ps((const float *)p))));
 }
 
-/* One first-column and one combining kernel per value type T, over blocks * 8 rows. */
+/* The validity bits of the 8 rows from bit `bit` of a bitmap (1 = valid). The block's
+ * last row is in the next byte when the first is not at a byte's start, so both bytes
+ * read are the block's own. */
+static inline uint8_t valid8(const uint8_t *bitmap, int64_t bit) {
+  const uint8_t *p = bitmap + (bit >> 3);
+  unsigned shift = (unsigned)(bit & 7), bits = p[0] >> shift;
+  if (shift) bits |= (unsigned)p[1] << (8 - shift);
+  return (uint8_t)bits;
+}
+
+/* One first-column and one combining kernel per value type T, over blocks * 8 rows; with
+ * a validity bitmap (rows from bit `bit`), a null row's value hash is CY_HASH_NULL. */
 #define KERNELS(NAME, T, LOAD)                                                              \
-  AVX512 static void NAME##_first(const void *values, uint64_t *h, int64_t blocks) {      \
-    const T *v = values;                                                                    \
-    for (int64_t b = 0; b < blocks; b++, v += 8, h += 8)                                   \
-      _mm512_storeu_si512(h, fmix8(LOAD(v)));                                               \
+  AVX512 static inline __m512i NAME##_value_hashes(const T *v, const uint8_t *validity,    \
+                                                   int64_t bit) {                          \
+    __m512i x = fmix8(LOAD(v));                                                             \
+    if (validity) x = _mm512_mask_mov_epi64(LANES(CY_HASH_NULL), valid8(validity, bit), x); \
+    return x;                                                                               \
   }                                                                                         \
-  AVX512 static void NAME##_combine(const void *values, uint64_t *h, int64_t blocks) {    \
+  AVX512 static void NAME##_first(const void *values, const uint8_t *validity, int64_t bit, \
+                                  uint64_t *h, int64_t blocks) {                            \
     const T *v = values;                                                                    \
-    for (int64_t b = 0; b < blocks; b++, v += 8, h += 8)                                   \
-      _mm512_storeu_si512(h, combine8(_mm512_loadu_si512(h), fmix8(LOAD(v))));             \
+    for (int64_t b = 0; b < blocks; b++, v += 8, h += 8, bit += 8)                         \
+      _mm512_storeu_si512(h, NAME##_value_hashes(v, validity, bit));                        \
+  }                                                                                         \
+  AVX512 static void NAME##_combine(const void *values, const uint8_t *validity,            \
+                                    int64_t bit, uint64_t *h, int64_t blocks) {             \
+    const T *v = values;                                                                    \
+    for (int64_t b = 0; b < blocks; b++, v += 8, h += 8, bit += 8)                         \
+      _mm512_storeu_si512(h, combine8(_mm512_loadu_si512(h),                                \
+                                      NAME##_value_hashes(v, validity, bit)));              \
   }
 
 KERNELS(u64, uint64_t, load8_u64)
@@ -114,8 +134,8 @@ static bool avx512_usable(void) {
 }
 
 int64_t cy_hash_column_simd(const cy_column *col, uint64_t *h, bool first) {
-  void (*first_kernel)(const void *, uint64_t *, int64_t);
-  void (*combine_kernel)(const void *, uint64_t *, int64_t);
+  void (*first_kernel)(const void *, const uint8_t *, int64_t, uint64_t *, int64_t);
+  void (*combine_kernel)(const void *, const uint8_t *, int64_t, uint64_t *, int64_t);
   switch (col->type.id) {
 #define USE(NAME) first_kernel = NAME##_first, combine_kernel = NAME##_combine; break
     case CY_INT64: case CY_UINT64: case CY_TIMESTAMP: USE(u64);
@@ -133,7 +153,8 @@ int64_t cy_hash_column_simd(const cy_column *col, uint64_t *h, bool first) {
   int64_t blocks = col->length / 8;
   if (blocks == 0 || !avx512_usable()) return 0;
   const uint8_t *values = col->values->data + col->offset * (cy_type_bit_width(col->type.id) / 8);
-  (first ? first_kernel : combine_kernel)(values, h, blocks);
+  const uint8_t *validity = col->null_count > 0 ? col->validity->data : NULL;
+  (first ? first_kernel : combine_kernel)(values, validity, col->offset, h, blocks);
   return blocks * 8;
 }
 

@@ -63,7 +63,7 @@ void cy_hash_column(const cy_column *col, uint64_t *h, bool first);
 
 /* cy_hash_column's vector part (hash_simd.c): hashes (or combines into h) the leading rows
  * of a fixed-width numeric column with AVX-512 when the CPU has it, exactly as the scalar
- * loop would, null rows included (their hashes are overwritten after). Returns how many
+ * loop would (a null row's value hash is CY_HASH_NULL). Returns how many
  * rows it did: a multiple of 8, or 0 (no AVX-512, another architecture or type). */
 int64_t cy_hash_column_simd(const cy_column *col, uint64_t *h, bool first);
 
