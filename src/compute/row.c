@@ -46,17 +46,25 @@ static inline uint64_t double_bits(double d) {
   return u;
 }
 
-#define HASH_LOOP(T, EXPR)                                               \
-  do {                                                                   \
-    const T *v = (const T *)col->values->data + col->offset;             \
-    if (first)                                                           \
-      for (int64_t i = 0; i < n; i++) h[i] = cy_hash_u64(EXPR);          \
-    else                                                                 \
-      for (int64_t i = 0; i < n; i++) h[i] = cy_hash_combine(h[i], cy_hash_u64(EXPR)); \
+/* The hash a row of col contributes: x, or CY_HASH_NULL for a null row (whose value bytes
+ * are meaningless, so must not reach the hash). */
+#define OR_NULL(x) (nulls && !cy_column_is_valid(col, i) ? CY_HASH_NULL : (x))
+
+/* The first rows go through the AVX-512 kernels where the CPU has them (hash_simd.c, same
+ * hashes); the scalar loop does the rest: all rows, or the last few. */
+#define HASH_LOOP(T, EXPR)                                                               \
+  do {                                                                                   \
+    const T *v = (const T *)col->values->data + col->offset;                             \
+    int64_t i = cy_hash_column_simd(col, h, first);                                      \
+    if (first)                                                                           \
+      for (; i < n; i++) h[i] = OR_NULL(cy_hash_u64(EXPR));                              \
+    else                                                                                 \
+      for (; i < n; i++) h[i] = cy_hash_combine(h[i], OR_NULL(cy_hash_u64(EXPR)));       \
   } while (0)
 
 void cy_hash_column(const cy_column *col, uint64_t *h, bool first) {
   int64_t n = col->length;
+  bool nulls = col->null_count > 0;
   switch (col->type.id) {
     case CY_INT8: HASH_LOOP(int8_t, (uint64_t)(int64_t)v[i]); break;
     case CY_UINT8: HASH_LOOP(uint8_t, (uint64_t)v[i]); break;
@@ -70,14 +78,14 @@ void cy_hash_column(const cy_column *col, uint64_t *h, bool first) {
     case CY_DECIMAL128: { /* two words a value: the offset counts values, not words */
       const uint64_t *v = (const uint64_t *)col->values->data + 2 * col->offset;
       for (int64_t i = 0; i < n; i++) {
-        uint64_t x = cy_hash_u64(v[2 * i] ^ cy_hash_u64(v[2 * i + 1]));
+        uint64_t x = OR_NULL(cy_hash_u64(v[2 * i] ^ cy_hash_u64(v[2 * i + 1])));
         h[i] = first ? x : cy_hash_combine(h[i], x);
       }
       break;
     }
     case CY_BOOL:
       for (int64_t i = 0; i < n; i++) {
-        uint64_t x = cy_hash_u64(cy_column_bool(col, i));
+        uint64_t x = OR_NULL(cy_hash_u64(cy_column_bool(col, i)));
         h[i] = first ? x : cy_hash_combine(h[i], x);
       }
       break;
@@ -85,18 +93,14 @@ void cy_hash_column(const cy_column *col, uint64_t *h, bool first) {
       for (int64_t i = 0; i < n; i++) {
         int64_t len;
         const uint8_t *p = cy_column_bytes(col, i, &len);
-        uint64_t x = cy_hash_bytes(p, len);
+        uint64_t x = OR_NULL(cy_hash_bytes(p, len));
         h[i] = first ? x : cy_hash_combine(h[i], x);
       }
-  }
-  if (col->null_count > 0) {
-    /* Overwrite the hashes of null rows: their value bytes are meaningless. */
-    for (int64_t i = 0; i < n; i++)
-      if (!cy_column_is_valid(col, i)) h[i] = first ? CY_HASH_NULL : cy_hash_combine(h[i], CY_HASH_NULL);
   }
 }
 
 #undef HASH_LOOP
+#undef OR_NULL
 
 cy_status cy_table_hash_rows(const cy_table *table, const int32_t *columns, int32_t n,
                              uint64_t *hashes, cy_error *err) {

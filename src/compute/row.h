@@ -61,6 +61,12 @@ uint64_t cy_hash_bytes(const uint8_t *p, int64_t n);
 /* Hash rows [0, n) of col into h: h[i] = hash(value) when first, else combined into h[i]. */
 void cy_hash_column(const cy_column *col, uint64_t *h, bool first);
 
+/* cy_hash_column's vector part (hash_simd.c): hashes (or combines into h) the leading rows
+ * of a fixed-width numeric column with AVX-512 when the CPU has it, exactly as the scalar
+ * loop would (a null row's value hash is CY_HASH_NULL). Returns how many
+ * rows it did: a multiple of 8, or 0 (no AVX-512, another architecture or type). */
+int64_t cy_hash_column_simd(const cy_column *col, uint64_t *h, bool first);
+
 /* Rows i of a and j of b equal over n column pairs of equal types; nulls equal nulls. */
 bool cy_rows_equal(const cy_column *const *a, int64_t i, const cy_column *const *b, int64_t j,
                    int32_t n);
