@@ -15,13 +15,9 @@
  * scalar loop finishes the remaining (fewer than 8) rows.
  */
 #include "compute/row.h"
+#include "compute/simd.h"
 
-#if defined(__x86_64__) && \
-    ((defined(__clang__) && __clang_major__ >= 7) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 8))
-#define HASH_SIMD 1
-#endif
-
-#ifdef HASH_SIMD
+#ifdef CY_SIMD_X86
 #include <immintrin.h>
 
 #define AVX512 __attribute__((target("avx512f,avx512dq")))
@@ -127,12 +123,6 @@ KERNELS(f32, float, load8_f32)
 
 #undef KERNELS
 
-/* Whether this CPU (and its OS, which must save the wide registers) runs AVX-512 F and DQ. */
-static bool avx512_usable(void) {
-  __builtin_cpu_init(); /* a no-op once done; needed only if called before constructors */
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-}
-
 int64_t cy_hash_column_simd(const cy_column *col, uint64_t *h, bool first) {
   void (*first_kernel)(const void *, const uint8_t *, int64_t, uint64_t *, int64_t);
   void (*combine_kernel)(const void *, const uint8_t *, int64_t, uint64_t *, int64_t);
@@ -151,7 +141,7 @@ int64_t cy_hash_column_simd(const cy_column *col, uint64_t *h, bool first) {
     default: return 0;
   }
   int64_t blocks = col->length / 8;
-  if (blocks == 0 || !avx512_usable()) return 0;
+  if (blocks == 0 || !cy_cpu_avx512()) return 0;
   const uint8_t *values = col->values->data + col->offset * (cy_type_bit_width(col->type.id) / 8);
   const uint8_t *validity = col->null_count > 0 ? col->validity->data : NULL;
   (first ? first_kernel : combine_kernel)(values, validity, col->offset, h, blocks);

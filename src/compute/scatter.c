@@ -3,7 +3,7 @@
  *
  * The shuffle's scatter is mostly memory traffic and a chain of per-destination counters.
  * Three ways, fastest first:
- *  - x86-64 with AVX-512 (checked at run time), up to 8 destinations, 8-byte values: eight
+ *  - x86-64 with AVX-512 (cy_cpu_avx512), up to 8 destinations, 8-byte values: eight
  *    values at a time, each destination's compressed to the front of a vector by a mask
  *    (VPCOMPRESSQ) and stored whole. The store writes a full vector, so up to 7 values
  *    past a destination's new end are overwritten with junk: it runs only while every
@@ -15,11 +15,11 @@
  */
 #include "compute/scatter.h"
 
-#include <stdatomic.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 9))
-#define SCATTER_HAVE_AVX512 1
+#include "compute/simd.h"
+
+#ifdef CY_SIMD_X86
 #include <immintrin.h>
 #endif
 
@@ -79,7 +79,7 @@ static int64_t scatter_two(const uint64_t *src, int64_t n, const uint16_t *dest,
   }
 }
 
-#ifdef SCATTER_HAVE_AVX512
+#ifdef CY_SIMD_X86
 #define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 
 /* The vector loop for W destinations (a constant where inlined, so the fills live in
@@ -138,25 +138,13 @@ AVX512_TARGET static int64_t dests_avx512(const uint64_t *hashes, int64_t n, int
   return i;
 }
 
-static _Atomic int avx512_ok = -1; /* every thread finds the same answer */
-
-static int scatter_avx512_ok(void) {
-  int ok = avx512_ok;
-  if (ok < 0) {
-    __builtin_cpu_init();
-    ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl");
-    avx512_ok = ok;
-  }
-  return ok;
-}
 #endif
 
 void cy_scatter_dests(const uint64_t *hashes, int64_t n, int32_t world, uint16_t *dest,
                       int64_t *counts) {
   int64_t i = 0;
-#ifdef SCATTER_HAVE_AVX512
-  if (world <= 8 && scatter_avx512_ok()) i = dests_avx512(hashes, n, world, dest, counts);
+#ifdef CY_SIMD_X86
+  if (world <= 8 && cy_cpu_avx512()) i = dests_avx512(hashes, n, world, dest, counts);
 #endif
   for (; i < n; i++) {
     dest[i] = (uint16_t)cy_dest_of(hashes[i], world);
@@ -164,21 +152,14 @@ void cy_scatter_dests(const uint64_t *hashes, int64_t n, int32_t world, uint16_t
   }
 }
 
-void cy_scatter_portable_only(bool portable) {
-#ifdef SCATTER_HAVE_AVX512
-  avx512_ok = portable ? 0 : -1;
-#else
-  (void)portable;
-#endif
-}
 
 void cy_scatter_values(const uint8_t *src, int64_t n, int64_t width, const uint16_t *dest,
                        int32_t world, uint8_t *const *out, int64_t *fill, const int64_t *room) {
   int64_t done = 0;
   if (width == 8) {
     const uint64_t *v = (const uint64_t *)(const void *)src;
-#ifdef SCATTER_HAVE_AVX512
-    if (world <= 8 && scatter_avx512_ok()) done = scatter_avx512(v, n, dest, world, out, fill, room);
+#ifdef CY_SIMD_X86
+    if (world <= 8 && cy_cpu_avx512()) done = scatter_avx512(v, n, dest, world, out, fill, room);
     else
 #endif
     if (world == 2) done = scatter_two(v, n, dest, out, fill, room);

@@ -5,7 +5,6 @@
 #ifndef CYLON_COMPUTE_SCATTER_H
 #define CYLON_COMPUTE_SCATTER_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 /* Values written past a destination's end at most: a destination that receives no values
@@ -33,8 +32,5 @@ static inline int32_t cy_dest_of(uint64_t h, int32_t world) {
  * going to d (counts has world entries). */
 void cy_scatter_dests(const uint64_t *hashes, int64_t n, int32_t world, uint16_t *dest,
                       int64_t *counts);
-
-/* For tests: use only the portable loops (true), or whatever this CPU has (false). */
-void cy_scatter_portable_only(bool portable);
 
 #endif

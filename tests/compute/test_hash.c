@@ -10,11 +10,14 @@
  * null, and the next column's hash mixed in as fmix(h * golden ratio + x). Every
  * fixed-width numeric type; lengths 0 to 70 (whole blocks of 8 and every tail); sliced
  * columns at offsets that are and are not multiples of 8; nulls; one and two key columns;
- * rows that differ only in the bytes under a null.
+ * rows that differ only in the bytes under a null. All of it with the AVX-512 kernels (where
+ * the CPU has them) and with the portable loops only.
  */
 #include <math.h>
 
 #include "test.h"
+
+#include "compute/simd.h"
 
 static cy_error err;
 
@@ -257,9 +260,12 @@ static void test_bytes_under_nulls(void) {
 
 int main(void) {
   make_data();
-  test_one_column();
-  test_two_columns();
-  test_long();
-  test_bytes_under_nulls();
+  for (int portable = 0; portable < 2; portable++) { /* AVX-512 where the CPU has it, then not */
+    cy_simd_portable_only(portable);
+    test_one_column();
+    test_two_columns();
+    test_long();
+    test_bytes_under_nulls();
+  }
   TEST_MAIN_END();
 }

@@ -12,6 +12,7 @@
 #include "test.h"
 
 #include "compute/scatter.h"
+#include "compute/simd.h"
 
 #define GUARD 0xA5
 #define MAXW 10
@@ -95,7 +96,7 @@ static void check_dests(int32_t world, int64_t n) {
 
 int main(void) {
   for (int portable = 0; portable < 2; portable++) {
-    cy_scatter_portable_only(portable);
+    cy_simd_portable_only(portable);
     for (int32_t world = 1; world <= MAXW; world++)
       for (int64_t n = 0; n < 40; n++) check_dests(world, n);
     check_dests(2, 16384);
@@ -108,7 +109,7 @@ int main(void) {
     for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
       for (size_t li = 0; li < sizeof lengths / sizeof *lengths; li++)
         for (int tight = 0; tight < 2; tight++) {
-          cy_scatter_portable_only(portable);
+          cy_simd_portable_only(portable);
           check_case(world, widths[wi], lengths[li], tight, 0, world);
           check_case(world, widths[wi], lengths[li], tight, 5, world);
           if (world > 1) check_case(world, widths[wi], lengths[li], tight, 0, world - 1);
