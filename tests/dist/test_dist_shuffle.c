@@ -330,14 +330,17 @@ static void *die_soon(void *arg) {
 
 /* The last rank dies before (when = 0) or during (when = 1) a shuffle; the others must
  * fail, naming it, rather than hang: the shuffle fails, or if the dying rank had already
- * sent everything, the barrier after it does. */
+ * sent everything, the barrier after it does. When 2 and 3: the same with the fixed-width
+ * table, whose rows the ranks copy straight into each other's memory. */
 static int dying_worker(void *arg) {
-  int when = *(int *)arg;
+  int when = *(int *)arg % 2;
+  bool fixed = *(int *)arg >= 2; /* the fixed-width path: direct transfers between forks */
   cy_comm *comm = dist_open(3000);
   if (comm == NULL) return 1;
   int me = cy_comm_rank(comm), world = cy_comm_world_size(comm);
   cy_error err;
-  cy_table *whole = whole_table(), *part = split_table(comm, whole, SPLIT_EVEN), *out = NULL;
+  cy_table *whole = fixed ? fixed_table() : whole_table();
+  cy_table *part = split_table(comm, whole, SPLIT_EVEN), *out = NULL;
   /* a barrier that ends on the dying rank may still be in flight elsewhere: give it time */
   cy_comm_barrier(comm, &err);
   if (me == world - 1) {
@@ -370,7 +373,7 @@ static int dying_worker(void *arg) {
 int main(void) {
   test_failures += dist_run_worlds(worker);
   for (int world = 2; world <= 4; world += 2) {
-    for (int when = 0; when < 2; when++) {
+    for (int when = 0; when < 4; when++) { /* before or during; general or fixed width */
       cy_error err;
       int codes[8] = {0};
       cy_launch_options lo;
