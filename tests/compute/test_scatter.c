@@ -104,15 +104,17 @@ int main(void) {
   }
   const int64_t widths[] = {1, 2, 4, 8, 16};
   const int64_t lengths[] = {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 16384};
-  for (int portable = 0; portable < 2; portable++) /* the AVX-512 loop where there is one */
-  for (int32_t world = 1; world <= MAXW; world++)
-    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
-      for (size_t li = 0; li < sizeof lengths / sizeof *lengths; li++)
-        for (int tight = 0; tight < 2; tight++) {
-          cy_simd_portable_only(portable);
-          check_case(world, widths[wi], lengths[li], tight, 0, world);
-          check_case(world, widths[wi], lengths[li], tight, 5, world);
-          if (world > 1) check_case(world, widths[wi], lengths[li], tight, 0, world - 1);
-        }
+  for (int portable = 0; portable < 2; portable++) { /* the AVX-512 loop where there is one */
+    cy_simd_portable_only(portable);
+    for (int32_t world = 1; world <= MAXW; world++)
+      for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
+        for (size_t li = 0; li < sizeof lengths / sizeof *lengths; li++)
+          for (int tight = 0; tight < 2; tight++) {
+            check_case(world, widths[wi], lengths[li], tight, 0, world);
+            check_case(world, widths[wi], lengths[li], tight, 5, world);
+            if (world > 1) check_case(world, widths[wi], lengths[li], tight, 0, world - 1);
+          }
+  }
+  cy_simd_portable_only(false);
   TEST_MAIN_END();
 }
