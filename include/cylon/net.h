@@ -173,6 +173,9 @@ void cy_comm_traffic(const cy_comm *comm, int64_t *sent, int64_t *received);
  *  has CYLON_DIRECT=0 in its environment, when ranks are on different machines, or when a
  *  test write fails (another user, a seccomp filter, a ptrace policy). */
 cy_status cy_comm_direct_available(cy_comm *comm, bool *available, cy_error *err);
+/** Whether this process allows direct transfers: true unless CYLON_DIRECT=0 is in its
+ *  environment now (an operation may ask again each time, to let a caller switch). */
+bool cy_comm_direct_wanted(void);
 /** Copy n pieces of our memory (local[i], lens[i] bytes) into peer's memory at remote[i],
  *  addresses the peer gave us, once cy_comm_direct_available said yes. The bytes are there
  *  when this returns; the peer learns it from a message or collective sent afterwards.

@@ -280,8 +280,7 @@ static cy_status shuffle_fixed(cy_comm *comm, cy_table *table, const int32_t *ke
     int64_t n = rows - lo < s->block ? rows - lo : s->block;
     st = block_dests(table, lo, n, keys, nkeys, hash_types, hashes, dests + lo, world, mine, err);
   }
-  const char *allow = getenv("CYLON_DIRECT");
-  mine[world + 1] = allow == NULL || strcmp(allow, "0") != 0;
+  mine[world + 1] = cy_comm_direct_wanted();
   if (st == CY_OK) st = cy_comm_allgather(comm, mine, (int64_t)(world + 2) * 8, &all, err);
   int64_t total = 0, my_base = 0;
   bool nulls = false, direct = true;

@@ -49,7 +49,7 @@ static void read_boot_id(char *out, size_t size) {
   fclose(f);
 }
 
-static bool direct_allowed_here(void) {
+bool cy_comm_direct_wanted(void) {
   const char *v = getenv("CYLON_DIRECT");
   return v == NULL || strcmp(v, "0") != 0;
 }
@@ -92,7 +92,7 @@ static cy_status direct_probe(cy_comm *comm, bool *ok, cy_error *err) {
   card.ns_ino = have_ns ? (uint64_t)ns.st_ino : 0;
   card.probe = (uint64_t)(uintptr_t)comm->direct_probe;
   read_boot_id(card.boot_id, sizeof card.boot_id);
-  card.allow = have_ns && card.boot_id[0] != '\0' && direct_allowed_here();
+  card.allow = have_ns && card.boot_id[0] != '\0' && cy_comm_direct_wanted();
   cy_buffer **all = NULL;
   CY_RETURN_NOT_OK(cy_comm_allgather(comm, &card, (int64_t)sizeof card, &all, err));
   bool alike = true;
