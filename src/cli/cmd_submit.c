@@ -106,11 +106,12 @@ static void random_hex(char *out, size_t n_hex) {
 }
 
 /* The variables the workers get from the submitter's environment: storage settings, the
- * rendezvous token, NAT knobs (docs/nat.md), and the fault tests' hook (worker.c). */
+ * rendezvous token, NAT knobs (docs/nat.md), CYLON_DIRECT (docs/bootstrap.md) and the
+ * fault tests' hook (worker.c). */
 static const char *const passed_env[] = {
     "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_MAX_ATTEMPTS",
-    "CYLON_S3_PATH_STYLE", "CYLON_RENDEZVOUS_TOKEN", "CYLON_TEST_FAULT"};
+    "CYLON_S3_PATH_STYLE", "CYLON_RENDEZVOUS_TOKEN", "CYLON_DIRECT", "CYLON_TEST_FAULT"};
 static const char *const passed_env_prefixes[] = {"CYLON_S3_", "CYLON_NAT_"};
 #define NUM_PASSED_ENV (sizeof passed_env / sizeof *passed_env)
 #define NUM_PASSED_PREFIXES (sizeof passed_env_prefixes / sizeof *passed_env_prefixes)

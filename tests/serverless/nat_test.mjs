@@ -35,7 +35,8 @@ try {
   const want = await S.want();
   const name = `nat-${args.expect}`;
   const r = await S.submit(name, S.joinExample(), { extra: ['--rendezvous', S.rendezvous],
-    env: { CYLON_RENDEZVOUS_TOKEN: TOKEN } });
+    // CYLON_DIRECT=0: all rows through the NATs (the workers share this machine's kernel)
+    env: { CYLON_RENDEZVOUS_TOKEN: TOKEN, CYLON_DIRECT: '0' } });
   expect(r.status === 0, `${name}: submit succeeds (status ${r.status}): ${r.stderr}`);
   const { got } = await S.published(name, N);
   expect(got.length === 5 && JSON.stringify(got) === JSON.stringify(want),

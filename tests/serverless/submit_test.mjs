@@ -52,7 +52,10 @@ try {
   if (N > 1) {
     for (const mode of ['direct', 'relay']) {
       const name = `rdv-${mode}`;
-      const env = { CYLON_RENDEZVOUS_TOKEN: RDV_TOKEN };
+      // CYLON_DIRECT=0: the workers share this machine, and would otherwise copy the
+      // fixed-width shuffle's rows straight into each other's memory, not through the pairs
+      // under test
+      const env = { CYLON_RENDEZVOUS_TOKEN: RDV_TOKEN, CYLON_DIRECT: '0' };
       if (mode === 'relay') env.CYLON_NAT_RELAY = '1';
       const logMark = S.rendezvousLog.length;
       const r = await S.submit(name, S.joinExample(), { extra: ['--rendezvous', S.rendezvous], env });
