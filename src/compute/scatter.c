@@ -152,7 +152,6 @@ void cy_scatter_dests(const uint64_t *hashes, int64_t n, int32_t world, uint16_t
   }
 }
 
-
 void cy_scatter_values(const uint8_t *src, int64_t n, int64_t width, const uint16_t *dest,
                        int32_t world, uint8_t *const *out, int64_t *fill, const int64_t *room) {
   int64_t done = 0;
@@ -160,9 +159,9 @@ void cy_scatter_values(const uint8_t *src, int64_t n, int64_t width, const uint1
     const uint64_t *v = (const uint64_t *)(const void *)src;
 #ifdef CY_SIMD_X86
     if (world <= 8 && cy_cpu_avx512()) done = scatter_avx512(v, n, dest, world, out, fill, room);
-    else
 #endif
-    if (world == 2) done = scatter_two(v, n, dest, out, fill, room);
+    /* (with no room for a vector step, the two-way loop has none either and does nothing) */
+    if (done == 0 && world == 2) done = scatter_two(v, n, dest, out, fill, room);
   }
   scatter_exact(src, done, n, width, dest, out, fill);
 }

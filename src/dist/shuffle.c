@@ -23,7 +23,6 @@
 
 #include "compute/scatter.h"
 
-
 /* Hashes of the key columns, cast to hash_types where they differ. */
 static cy_status hash_keys_of(cy_table *table, const int32_t *keys, int32_t n,
                               const cy_type *hash_types, uint64_t *hashes, cy_error *err) {
